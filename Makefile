@@ -1,0 +1,69 @@
+# Thin wrapper: bootstrap .venv, then call `python -m course <verb>`. Every verb also works
+# without make (see README), on macOS, Linux and Windows.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+L ?=
+E ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup start check watch hint progress list reset solution notebook grade verify test lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@# Precompile so imports stay fast where PYTHONDONTWRITEBYTECODE is set.
+	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies
+
+start: $(STAMP) ## Set up the database with demo data and serve the playground on :8000
+	$(PY) -m course start
+
+check: $(STAMP) ## Check your exercises: make check [L=01]
+	$(PY) -m course check $(L)
+
+watch: $(STAMP) ## Re-check on every save: make watch [L=01]
+	$(PY) -m course watch $(L)
+
+hint: $(STAMP) ## The next hint: make hint L=01 E=E1
+	$(PY) -m course hint $(L) $(E)
+
+progress: $(STAMP) ## Your progress through the course
+	$(PY) -m course progress
+
+list: $(STAMP) ## Lessons and exercises with their state
+	$(PY) -m course list
+
+reset: $(STAMP) ## Put a lesson's starter back (asks first): make reset L=01
+	$(PY) -m course reset $(L)
+
+solution: $(STAMP) ## Show the reference solution once the lesson passes: make solution L=01
+	$(PY) -m course solution $(L)
+
+notebook: $(STAMP) ## Open Jupyter on the notebooks: make notebook [L=01]
+	$(PY) -m course notebook $(L)
+
+grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out]
+	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out)
+
+verify: $(STAMP) ## The course's own integrity checks (same as make test)
+	$(PY) -m course verify
+
+test: verify ## Run every course self-check and engine test (CI runs this)
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(STAMP) ## Measure `check` against the floor of importing Django
+	$(PY) benchmarks/check_speed.py
+
+clean: ## Remove .venv and the local state in var/
+	rm -rf $(VENV) var

@@ -1,0 +1,5 @@
+"""Run the course's command line: `python -m course <verb>`."""
+
+from course.cli import main
+
+raise SystemExit(main())

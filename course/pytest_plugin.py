@@ -1,0 +1,193 @@
+"""The pytest side of the course: `--target`, `--transport`, exercise markers and results.
+
+Loaded for every run through pyproject.toml (`-p course.pytest_plugin`), so instructors get
+the same behaviour from plain `pytest --target=PATH tests/lessons` as students get from
+`python -m course check`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from course import targets
+from course.loading import load_error
+from course.manifest import lesson_for_test_file
+
+RESULTS_KEY = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("course", "DRF course")
+    group.addoption(
+        "--target",
+        default=os.environ.get(targets.ENV_VAR, "lessons"),
+        help="whose learner files to grade: lessons (default), solutions, or a student's folder",
+    )
+    group.addoption(
+        "--transport",
+        choices=["client", "live"],
+        default="client",
+        help="send graded requests through the test client (default) or over HTTP to a live server",
+    )
+    group.addoption("--course-results", metavar="PATH", help="write one JSON record per graded test to PATH")
+
+
+def pytest_configure(config):
+    try:
+        target = targets.Target.parse(config.getoption("target"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    targets.install(target)
+    config.stash[RESULTS_KEY] = []
+    config._course_target = target
+    config._course_load_errors = {}
+
+
+def pytest_report_header(config):
+    return f"course target: {config._course_target} ({config._course_target.root})"
+
+
+def _lesson(item):
+    return lesson_for_test_file(item.path) if item.path.parent.name == "lessons" else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A lesson whose learner code does not import fails each of its tests with file and line."""
+    lesson = _lesson(item)
+    if lesson is None:
+        return
+    errors = item.config._course_load_errors
+    if lesson.slug not in errors:
+        errors[lesson.slug] = load_error(lesson)
+    if errors[lesson.slug] is not None:
+        pytest.fail(f"Your code does not load. {errors[lesson.slug].message}", pytrace=False)
+
+
+def learner_message(excinfo) -> str:
+    """The part of a failure a learner needs: the assertion's message, not pytest's diff."""
+    exc = excinfo.value
+    if isinstance(exc, pytest.fail.Exception):
+        return str(exc.msg)
+    if isinstance(exc, AssertionError):
+        text = str(exc)
+        head, sep, _explanation = text.partition("\nassert ")
+        return head if head.strip() else text
+    return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and call.excinfo is not None:
+        report.learner_message = learner_message(call.excinfo)
+    return report
+
+
+def pytest_collection_modifyitems(config, items):
+    live = config.getoption("transport") == "live"
+    for item in items:
+        if _lesson(item) is None:
+            continue
+        if item.get_closest_marker("exercise") is None:
+            raise pytest.UsageError(f"{item.nodeid} is a graded test without @pytest.mark.exercise('En').")
+        # Graded tests get a database: rolled back per test, or committed for a live server,
+        # whose thread must see the rows a test creates.
+        item.add_marker(pytest.mark.django_db(transaction=live))
+
+
+class ResultRecorder:
+    """Collect one record per graded test (its worst phase), for `check`, notebooks and grading."""
+
+    def __init__(self, config):
+        self.config = config
+        self.records: dict[str, dict] = {}
+        self.started = time.perf_counter()
+
+    def pytest_runtest_logreport(self, report):
+        record = self.records.get(report.nodeid)
+        if record is None:
+            return
+        record["duration"] += report.duration
+        if report.failed and record["status"] == "pass":
+            record["status"] = "fail" if report.when == "call" else "error"
+            record["message"] = getattr(report, "learner_message", None) or report.longreprtext[-2000:]
+            record["output"] = (report.capstdout + report.capstderr)[-4000:]
+        elif report.skipped and record["status"] == "pass":
+            record["status"] = "skip"
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        for item in items:
+            lesson = _lesson(item)
+            if lesson is None:
+                continue
+            marker = item.get_closest_marker("exercise")
+            function = getattr(item, "function", None)
+            self.records[item.nodeid] = {
+                "name": item.name,
+                "nodeid": item.nodeid,
+                "lesson": lesson.slug,
+                "exercise": marker.args[0] if marker else None,
+                "doc": inspect.getdoc(function) if function else None,
+                "test_code": _source(function),
+                "status": "pass",
+                "message": None,
+                "output": "",
+                "duration": 0.0,
+            }
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        path = self.config.getoption("course_results")
+        if not path:
+            return
+        target = self.config._course_target
+        from course.manifest import all_lessons
+
+        payload = {
+            "target": str(target.root),
+            "transport": self.config.getoption("transport"),
+            "collected": session.testscollected,
+            "loaded_files": {l.slug: target.fingerprint(l) for l in all_lessons()},
+            "load_errors": {
+                slug: error.message for slug, error in self.config._course_load_errors.items() if error
+            },
+            "duration": time.perf_counter() - self.started,
+            "tests": list(self.records.values()),
+        }
+        Path(path).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+
+def _source(function) -> str | None:
+    try:
+        return inspect.getsource(function) if function else None
+    except (OSError, TypeError):
+        return None
+
+
+def pytest_sessionstart(session):
+    config = session.config
+    recorder = ResultRecorder(config)
+    config.pluginmanager.register(recorder, "course-results")
+    config._course_recorder = recorder
+
+
+# ---------------------------------------------------------------- fixtures for graded tests
+
+
+@pytest.fixture
+def api(request):
+    """An API client over the transport chosen with --transport."""
+    from course.testing import ClientApi, HttpApi
+
+    if request.config.getoption("transport") == "live":
+        client = HttpApi(request.getfixturevalue("live_server").url)
+        yield client
+        client.close()  # no keep-alive connection may outlive the test's server thread
+        return
+    yield ClientApi()

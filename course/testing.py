@@ -1,0 +1,171 @@
+"""Helpers for graded tests: one API client over two transports, and learner-facing expectations.
+
+Every request goes through `Api.request`, which records what was sent, so that a failed
+expectation can say "Called ..., got ..., expected ... because ..." whether the test ran
+through Django's test client or over real HTTP against a live server.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from course.loading import display_path
+
+UNSET = object()
+BODY_PREVIEW = 300
+
+
+@dataclass
+class Reply:
+    """A response, with the request that produced it."""
+
+    method: str
+    url: str
+    sent: str | None  # the body as sent, for messages
+    status: int
+    headers: dict[str, str]
+    text: str
+    crash: str | None = None  # the server-side exception, when the transport can see it
+    _data: Any = field(default=UNSET, repr=False)
+
+    @property
+    def data(self) -> Any:
+        """The JSON body, or None when the body is not JSON."""
+        if self._data is UNSET:
+            try:
+                self._data = jsonlib.loads(self.text) if self.text else None
+            except ValueError:
+                self._data = None
+        return self._data
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    @property
+    def call(self) -> str:
+        sent = f" with {_preview(self.sent)}" if self.sent else ""
+        return f"{self.method} {self.url}{sent}"
+
+    @property
+    def outcome(self) -> str:
+        body = _preview(self.text) if self.text else "an empty body"
+        crash = f" (the view raised {self.crash})" if self.crash else ""
+        return f"{self.status} with {body}{crash}"
+
+
+def _preview(text: str | None) -> str:
+    text = (text or "").strip().replace("\n", " ")
+    return text if len(text) <= BODY_PREVIEW else text[:BODY_PREVIEW] + "…"
+
+
+class Api:
+    """Send requests by method; `json=` sends a JSON body, `content=` a raw one."""
+
+    def request(self, method, url, *, json=UNSET, content=None, content_type=None, params=None, headers=None) -> Reply:
+        if params:
+            url = f"{url}?{urlencode(params)}"
+        body = None
+        if json is not UNSET:
+            body = jsonlib.dumps(json)
+            content_type = content_type or "application/json"
+        elif content is not None:
+            body = content
+        headers = dict(headers or {})
+        return self._send(method.upper(), url, body, content_type, headers)
+
+    def get(self, url, **kwargs) -> Reply:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url, json=UNSET, **kwargs) -> Reply:
+        return self.request("POST", url, json=json, **kwargs)
+
+    def put(self, url, json=UNSET, **kwargs) -> Reply:
+        return self.request("PUT", url, json=json, **kwargs)
+
+    def patch(self, url, json=UNSET, **kwargs) -> Reply:
+        return self.request("PATCH", url, json=json, **kwargs)
+
+    def delete(self, url, **kwargs) -> Reply:
+        return self.request("DELETE", url, **kwargs)
+
+    def _send(self, method, url, body, content_type, headers) -> Reply:
+        raise NotImplementedError
+
+
+class ClientApi(Api):
+    """Through Django REST framework's test client, in the test's own process."""
+
+    transport = "client"
+
+    def __init__(self, **client_kwargs):
+        from rest_framework.test import APIClient
+
+        self.client = APIClient(**client_kwargs)
+        self.client.raise_request_exception = False  # a crashing view is a 500, as over HTTP
+
+    def _send(self, method, url, body, content_type, headers) -> Reply:
+        kwargs = {"headers": headers}
+        if content_type:
+            kwargs["content_type"] = content_type
+        response = self.client.generic(method, url, data=body or "", **kwargs)
+        crash = None
+        if getattr(response, "exc_info", None):
+            crash = _describe_crash(response.exc_info[1])
+        text = "" if getattr(response, "streaming", False) else response.content.decode("utf-8", "replace")
+        return Reply(
+            method, url, body, response.status_code, {k.lower(): v for k, v in response.headers.items()}, text, crash
+        )
+
+
+class HttpApi(Api):
+    """Over real HTTP, against a live server."""
+
+    transport = "live"
+
+    def __init__(self, base_url: str):
+        import httpx
+
+        self.client = httpx.Client(base_url=base_url, timeout=30)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _send(self, method, url, body, content_type, headers) -> Reply:
+        if content_type:
+            headers.setdefault("Content-Type", content_type)
+        response = self.client.request(method, url, content=body, headers=headers)
+        return Reply(method, url, body, response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.text)
+
+
+def _describe_crash(exc: BaseException) -> str:
+    """`ValueError: ... (lessons/l01_x/exercise.py, line 12)`: where the view crashed."""
+    from course.manifest import all_lessons
+
+    slugs = [lesson.slug for lesson in all_lessons()]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if any(s in f.filename for s in slugs)]
+    where = f" at {display_path(frames[-1].filename)}, line {frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def expect_status(reply: Reply, expected: int, because: str, *, mistake: str | None = None) -> None:
+    """Fail with "Called X, got Y, expected Z because ..." unless the status is `expected`."""
+    if reply.status != expected:
+        fail(reply, f"{expected}", because, mistake)
+
+
+def expect(condition: bool, reply: Reply, expected: str, because: str, *, mistake: str | None = None) -> None:
+    """Fail with the call and its outcome unless `condition` holds."""
+    if not condition:
+        fail(reply, expected, because, mistake)
+
+
+def fail(reply: Reply, expected: str, because: str, mistake: str | None = None) -> None:
+    message = f"Called {reply.call}, got {reply.outcome}; expected {expected} because {because}."
+    if mistake:
+        message += f" {mistake}"
+    __tracebackhide__ = True
+    raise AssertionError(message)

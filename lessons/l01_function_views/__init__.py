@@ -1,0 +1,1 @@
+"""Lesson 01: REST and function views with @api_view."""

@@ -1,0 +1,1 @@
+"""The shared domain: students, courses, enrolments and their owners, used by every lesson."""

@@ -1,0 +1,41 @@
+"""The playground's URLs: the index, then every lesson under lessons/NN/ with its text and docs.
+
+A lesson whose learner code does not import is mounted as an error page naming the file and
+line; the index and the other lessons keep working.
+"""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from course.loading import import_lesson_urls, describe
+from course.manifest import all_lessons
+from playground_project import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("admin/", admin.site.urls),
+    path("api-auth/", include("rest_framework.urls")),  # log in / out for the browsable API
+]
+
+BROKEN_LESSONS = {}  # slug -> LoadError, shown on the index page
+
+for lesson in all_lessons():
+    nn = lesson.nn
+    try:
+        lesson_urls = import_lesson_urls(lesson)
+    except Exception as exc:  # a learner's code may raise anything at import
+        BROKEN_LESSONS[lesson.slug] = error = describe(exc, lesson)
+        urlpatterns.append(re_path(rf"^{lesson.url_prefix}", views.broken_lesson, {"error": error}))
+        continue
+    lesson_patterns = [path(lesson.url_prefix, include(lesson_urls))]
+    urlpatterns += [
+        *lesson_patterns,
+        path(f"text/{nn}/", views.lesson_text, {"slug": lesson.slug}, name=f"text-{nn}"),
+        path(
+            f"schema/{nn}/",
+            SpectacularAPIView.as_view(patterns=lesson_patterns, custom_settings={"TITLE": f"Lesson {nn}: {lesson.title}"}),
+            name=f"schema-{nn}",
+        ),
+        path(f"docs/{nn}/", SpectacularSwaggerView.as_view(url_name=f"schema-{nn}"), name=f"docs-{nn}"),
+    ]
