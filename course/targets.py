@@ -112,13 +112,29 @@ class LearnerFinder(importlib.abc.MetaPathFinder):
 def install(target: Target) -> None:
     """Make learner modules load from `target`, replacing any earlier target."""
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, LearnerFinder)]
-    for lesson in all_lessons():
-        for module in lesson.learner_modules().values():
-            sys.modules.pop(module, None)
+    _forget_learner_code()
     if not target.is_default:
         sys.meta_path.insert(0, LearnerFinder(target))
     # Child processes (a notebook's server, a check run by a notebook) inherit the target.
     os.environ[ENV_VAR] = target.name if target.name in ("lessons", "solutions") else str(target.root)
+
+
+def _forget_learner_code() -> None:
+    """Drop learner modules and every URLconf that holds their views, so the next import reloads.
+
+    Views are bound when a URLconf is imported: a URLconf cached from an earlier target
+    would keep serving the earlier target's code.
+    """
+    stale = {"playground_project.urls"}
+    for lesson in all_lessons():
+        stale.update(lesson.learner_modules().values())
+        stale.add(f"lessons.{lesson.slug}.urls")
+    for name in stale:
+        sys.modules.pop(name, None)
+    if "django.urls" in sys.modules:
+        from django.urls import clear_url_caches
+
+        clear_url_caches()
 
 
 def install_from_environment() -> None:

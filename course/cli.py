@@ -1,0 +1,278 @@
+"""`python -m course <verb>`: the learner's, the instructor's and the course author's commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from course import ROOT, VAR
+from course.manifest import all_lessons, find_lesson
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def cmd_check(args) -> int:
+    from course import checking, progress, render
+
+    lessons = checking.lessons_from_args(args.lessons)
+    report = checking.run_in_process(lessons, args.target)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        render.print_report(report, _console())
+    if args.target == "lessons" and not report.error:
+        progress.record(report)
+    if report.error:
+        return 2
+    return 0 if all(result.passed for result in report.lessons) else 1
+
+
+def cmd_watch(args) -> int:
+    from watchfiles import watch
+
+    lessons = [find_lesson(k) for k in args.lessons] if args.lessons else list(all_lessons())
+    files = {lesson.folder / name for lesson in lessons for name in lesson.learner_files}
+    command = [sys.executable, "-m", "course", "check", *(l.nn for l in lessons)]
+    console = _console()
+
+    def run():
+        console.clear()
+        subprocess.run(command, cwd=ROOT)
+        console.print("[dim]Watching your files; save to re-check, Ctrl+C to stop.[/]")
+
+    run()
+    try:
+        for changes in watch(*{f.parent for f in files}):
+            if any(os.path.abspath(path) in {str(f) for f in files} for _, path in changes):
+                run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_hint(args) -> int:
+    from course import progress
+
+    console = _console()
+    lesson = find_lesson(args.lesson)
+    exercise = lesson.exercise(args.exercise)
+    level = progress.next_hint_level(lesson, exercise.id) if not args.again else max(progress.hints_seen(lesson, exercise.id), 1)
+    console.print(f"[bold]Lesson {lesson.nn} · {exercise.id}. {exercise.title}[/]")
+    for number, text in enumerate(exercise.hints[:level], start=1):
+        console.print(f"\n[bold cyan]Hint {number}/{len(exercise.hints)}[/] {text}")
+    if level < len(exercise.hints):
+        console.print(f"\n[dim]Still stuck? Run the same command again for hint {level + 1}.[/]")
+    else:
+        console.print(f"\n[dim]That was the last hint. The README section {exercise.id} has the full task; "
+                      f"`python -m course solution {lesson.nn}` shows the reference once the lesson passes.[/]")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from rich.table import Table
+
+    from course import progress
+
+    marks = {"passed": "[green]✔ passed[/]", "failed": "[red]✘ failed[/]",
+             "changed": "[yellow]~ edited since last check[/]", "unchecked": "[dim]· not checked[/]"}
+    table = Table(title="Lessons", show_lines=False)
+    for column in ("#", "lesson", "exercise", "points", "state"):
+        table.add_column(column)
+    for lesson in all_lessons():
+        states = progress.state(lesson)
+        for i, exercise in enumerate(lesson.exercises):
+            table.add_row(lesson.nn if i == 0 else "", lesson.title if i == 0 else "",
+                          f"{exercise.id}. {exercise.title}", str(exercise.points), marks[states[exercise.id]])
+    _console().print(table)
+    return 0
+
+
+def cmd_progress(args) -> int:
+    from rich.progress_bar import ProgressBar
+
+    from course import progress
+
+    console = _console()
+    lessons = all_lessons()
+    total = sum(l.points for l in lessons)
+    done = sum(e.points for l in lessons for e in l.exercises if progress.state(l)[e.id] == "passed")
+    for lesson in lessons:
+        states = progress.state(lesson)
+        passed = sum(s == "passed" for s in states.values())
+        line = " ".join("[green]●[/]" if states[e.id] == "passed" else "[dim]○[/]" for e in lesson.exercises)
+        console.print(f"{lesson.nn} {lesson.title:<45} {line}  {passed}/{len(states)}")
+    console.print()
+    console.print(ProgressBar(total=total, completed=done, width=50))
+    console.print(f"{done}/{total} points from passing exercises ({100 * done // max(total, 1)}%).")
+    next_up = next((l for l in lessons if not progress.lesson_passed(l)), None)
+    if next_up:
+        console.print(f"Next: lessons/{next_up.slug}/README.md, then `make check L={next_up.nn}`.")
+    else:
+        console.print("[bold green]Every lesson passes. Well done![/]")
+    return 0
+
+
+def _pristine_starter(lesson, name) -> tuple[str, str] | None:
+    """The course's starter for a learner file, from git: upstream first, then HEAD."""
+    path = f"lessons/{lesson.slug}/{name}"
+    markers = [f"TODO({e.id})" for e in lesson.exercises]
+    for ref in ("@{upstream}", "origin/HEAD", "origin/main", "HEAD"):
+        shown = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True)
+        if shown.returncode == 0 and all(m in shown.stdout for m in markers):
+            return ref, shown.stdout
+    return None
+
+
+def cmd_reset(args) -> int:
+    console = _console()
+    lesson = find_lesson(args.lesson)
+    for name in lesson.learner_files:
+        current = lesson.folder / name
+        found = _pristine_starter(lesson, name)
+        if found is None:
+            console.print(f"[red]Cannot find the starter of lessons/{lesson.slug}/{name} in git.[/] "
+                          "reset needs the course as a git clone; you can copy the file from the course's repository.")
+            return 1
+        ref, text = found
+        if current.is_file() and current.read_text(encoding="utf-8") == text:
+            console.print(f"lessons/{lesson.slug}/{name} is already the starter.")
+            continue
+        if not args.yes:
+            if not sys.stdin.isatty():
+                console.print("Refusing to overwrite your work without asking: run with --yes to confirm.")
+                return 1
+            answer = input(f"Replace lessons/{lesson.slug}/{name} with the starter? A backup is kept. [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                console.print("Nothing changed.")
+                return 1
+        backup_dir = VAR / "backups"
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        if current.is_file():
+            backup = backup_dir / f"{lesson.slug}-{name.removesuffix('.py')}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+            shutil.copy2(current, backup)
+            console.print(f"Your version is saved as {backup.relative_to(ROOT)}.")
+        current.write_text(text, encoding="utf-8")
+        console.print(f"lessons/{lesson.slug}/{name} is the starter again (from git {ref}).")
+    return 0
+
+
+def cmd_solution(args) -> int:
+    from rich.syntax import Syntax
+
+    from course import progress
+
+    console = _console()
+    lesson = find_lesson(args.lesson)
+    if not args.force and not progress.lesson_passed(lesson):
+        console.print(f"Lesson {lesson.nn} does not pass yet (as of your last `check`). Try the hints first: "
+                      f"`make hint L={lesson.nn} E=E1`. To look anyway: python -m course solution {lesson.nn} --force")
+        return 1
+    for name in lesson.learner_files:
+        path = lesson.solution_folder / name
+        console.print(f"[bold]solutions/{lesson.slug}/{name}[/]")
+        console.print(Syntax(path.read_text(encoding="utf-8"), "python", line_numbers=True))
+    mistakes = lesson.mistakes
+    if mistakes:
+        console.print("[bold]Known mistakes the tests catch[/] (solutions/%s/mistakes/):" % lesson.slug)
+        for path in mistakes:
+            console.print(f"  {path.stem}")
+    return 0
+
+
+def cmd_start(args) -> int:
+    from course import server
+
+    return server.start(host=args.host, port=args.port)
+
+
+def cmd_serve(args) -> int:
+    from course import server
+
+    return server.serve(host=args.host, port=args.port, reload=not args.no_reload, prepare=True)
+
+
+def cmd_notebook(args) -> int:
+    target = ROOT / "notebooks"
+    if args.lesson:
+        target = find_lesson(args.lesson).notebook
+    command = [sys.executable, "-m", "jupyter", "notebook", str(target)]
+    print("Opening Jupyter:", " ".join(command[2:]))
+    return subprocess.call(command, cwd=ROOT)
+
+
+def cmd_grade(args) -> int:
+    from course import grading
+
+    return grading.main(args)
+
+
+def cmd_verify(args) -> int:
+    import pytest
+
+    os.chdir(ROOT)
+    return int(pytest.main(["tests/course", "tests/engine", *args.pytest_args]))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course", description="Learn Django REST framework, lesson by lesson.")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(name, func, help):
+        p = verbs.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    p = verb("start", cmd_start, "set up the database with demo data and serve the playground")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p = verb("serve", cmd_serve, "serve the playground (what start and the notebooks run)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-reload", action="store_true", help="do not restart on code changes")
+    verb("list", cmd_list, "lessons and exercises with their state")
+    verb("progress", cmd_progress, "your progress through the course")
+    p = verb("check", cmd_check, "check your exercises (all lessons, or the ones named)")
+    p.add_argument("lessons", nargs="*", metavar="NN")
+    p.add_argument("--target", default="lessons", help="lessons (your work), solutions, or a folder")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p = verb("watch", cmd_watch, "re-check on every save")
+    p.add_argument("lessons", nargs="*", metavar="NN")
+    p = verb("hint", cmd_hint, "the next hint for an exercise, one level more each time")
+    p.add_argument("lesson", metavar="NN")
+    p.add_argument("exercise", metavar="EN")
+    p.add_argument("--again", action="store_true", help="repeat the hints seen so far without advancing")
+    p = verb("reset", cmd_reset, "put a lesson's starter back (asks first, keeps a backup)")
+    p.add_argument("lesson", metavar="NN")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p = verb("solution", cmd_solution, "the reference solution, once the lesson passes")
+    p.add_argument("lesson", metavar="NN")
+    p.add_argument("--force", action="store_true", help="show it even if the lesson does not pass yet")
+    p = verb("notebook", cmd_notebook, "open Jupyter on the notebooks")
+    p.add_argument("lesson", nargs="?", metavar="NN")
+    p = verb("grade", cmd_grade, "grade a class of submissions")
+    p.add_argument("submissions", help="a folder with one folder or zip per student")
+    p.add_argument("--out", default="grading-out", help="where to write results (default: grading-out)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission")
+    p.add_argument("--memory", type=int, default=1024, help="MiB allowed per submission (Linux, macOS)")
+    p = verb("verify", cmd_verify, "the course's own integrity checks and engine tests")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LookupError as exc:  # an unknown lesson or exercise
+        print(exc.args[0] if exc.args else exc, file=sys.stderr)
+        return 2
