@@ -7,8 +7,6 @@ import json
 import os
 import tempfile
 import time
-from pathlib import Path
-
 from course import VAR
 from course.checking import CheckReport
 from course.manifest import Lesson
@@ -16,7 +14,8 @@ from course.manifest import Lesson
 PROGRESS_FILE = VAR / "progress.json"
 
 
-def _load(path: Path = PROGRESS_FILE) -> dict:
+def _load() -> dict:
+    path = PROGRESS_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
@@ -26,8 +25,9 @@ def _load(path: Path = PROGRESS_FILE) -> dict:
     return data
 
 
-def _save(data: dict, path: Path = PROGRESS_FILE) -> None:
+def _save(data: dict) -> None:
     """Write atomically, so an interrupted write never loses the learner's progress."""
+    path = PROGRESS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -1,0 +1,153 @@
+"""Serve the playground: prepare its database, then run Django's development server.
+
+- `prepare_database()` migrates the playground's SQLite database and loads the demo data;
+  both steps are idempotent, so every start runs them.
+- `start(host, port)` is the learner's `python -m course start`: it prepares the database,
+  says where to go next and serves with autoreload, so a saved lesson file is live at once.
+- `serve(host, port, reload, prepare)` is the same without the banner: the notebooks run it
+  (`python -m course serve --port N --no-reload`) against a scratch database of their own.
+
+The database is `var/db.sqlite3`, or the file named by COURSE_DATABASE (see the settings).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+from course import ROOT
+
+SETTINGS_MODULE = "playground_project.settings"
+
+# Django's autoreloader runs the server in a child process that it restarts on every save;
+# the child has RUN_MAIN=true. Preparing the database and greeting belong to the parent only.
+IN_RELOADER_CHILD = os.environ.get("RUN_MAIN") == "true"
+
+
+def _setup_django() -> None:
+    # The playground always runs on its own settings: a DJANGO_SETTINGS_MODULE inherited from
+    # a test run (playground_project.test_settings, an in-memory database) would serve nothing.
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    # `course` is installed, but the project's packages are only importable from the course
+    # root: make the verbs work from any folder.
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def prepare_database(stdout: bool = True) -> dict[str, int]:
+    """Migrate the playground's database and load the demo data; return the row counts.
+
+    Safe to run on every start: only missing migrations are applied and only missing demo
+    rows are created.
+    """
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    database = Path(settings.DATABASES["default"]["NAME"])
+    database.parent.mkdir(parents=True, exist_ok=True)  # var/ is git-ignored, so a fresh clone lacks it
+    executor = MigrationExecutor(connection)
+    pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    call_command("migrate", interactive=False, verbosity=0)
+
+    from playground_project.domain.demo import load_demo_data
+
+    counts = load_demo_data()
+    connection.close()  # the server opens its own connections, one per request thread
+    if stdout:
+        migrations = f"{pending} migrations applied" if pending else "up to date"
+        rows = ", ".join(f"{n} {what}" for what, n in counts.items())
+        print(f"Database {_shown_path(database)}: {migrations}; demo data: {rows}.")
+    return counts
+
+
+def start(host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Prepare the database, say where to go next and serve with autoreload (`course start`)."""
+    if not IN_RELOADER_CHILD:
+        if _port_taken(host, port):
+            print(
+                f"Port {port} is already in use: is the playground already running? Open "
+                f"{_browser_url(host, port)} to see.\nTo run another one, pick a free port: "
+                f"python -m course start --port {port + 1}",
+                file=sys.stderr,
+            )
+            return 1
+        prepare_database()
+        print(_banner(host, port), flush=True)
+    return _runserver(host, port, reload=True)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = True, prepare: bool = True) -> int:
+    """Serve the playground, preparing the database first unless `prepare` is False."""
+    if prepare and not IN_RELOADER_CHILD:
+        prepare_database()
+    return _runserver(host, port, reload=reload)
+
+
+def _runserver(host: str, port: int, reload: bool) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    ipv6 = ":" in host
+    address = f"[{host}]:{port}" if ipv6 else f"{host}:{port}"
+    # runserver exits through SystemExit (its own code) on errors and on Ctrl+C.
+    call_command("runserver", address, use_reloader=reload, use_ipv6=ipv6)
+    return 0
+
+
+def _banner(host: str, port: int) -> str:
+    from course import progress
+    from course.manifest import all_lessons
+
+    lessons = all_lessons()
+    # Point at the first lesson the learner has not passed yet (as of their last check).
+    lesson = next((item for item in lessons if not progress.lesson_passed(item)), lessons[0])
+    rule = "─" * 72
+    return "\n".join(
+        [
+            rule,
+            "  The DRF course playground is starting.",
+            "",
+            f"  Open      {_browser_url(host, port)}   every lesson: its text, browsable API and docs",
+            f"  Read      lessons/{lesson.slug}/README.md",
+            f"  Edit      lessons/{lesson.slug}/exercise.py   (saving reloads the server)",
+            f"  Check     make check L={lesson.nn}      (without make: python -m course check {lesson.nn})",
+            "  Notebook  make notebook       (without make: python -m course notebook)",
+            "",
+            "  Stop the server with Ctrl+C (Ctrl+Break on Windows).",
+            rule,
+        ]
+    )
+
+
+def _reachable_host(host: str) -> str:
+    """A server listening on a wildcard address is reached through the loopback one."""
+    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
+def _browser_url(host: str, port: int) -> str:
+    shown = _reachable_host(host)
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
+def _port_taken(host: str, port: int) -> bool:
+    """Whether something already accepts connections on the address the server would use."""
+    try:
+        with socket.create_connection((_reachable_host(host), port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
