@@ -25,7 +25,9 @@ FLOOR = (
 
 def timed(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return time.perf_counter() - started
 
 
@@ -38,11 +40,30 @@ def main() -> int:
     python = sys.executable
     commands = {
         "floor: python -c 'import django, rest_framework; django.setup()'": [python, "-c", FLOOR],
-        f"python -m course check {args.lesson} (starter)": [python, "-m", "course", "check", args.lesson],
-        f"python -m course check {args.lesson} --target solutions": [python, "-m", "course", "check", args.lesson, "--target", "solutions"],
+        f"python -m course check {args.lesson} (starter)": [
+            python,
+            "-m",
+            "course",
+            "check",
+            args.lesson,
+        ],
+        f"python -m course check {args.lesson} --target solutions": [
+            python,
+            "-m",
+            "course",
+            "check",
+            args.lesson,
+            "--target",
+            "solutions",
+        ],
     }
     if shutil.which("make") and os.name != "nt":
-        commands[f"make check L={args.lesson} (starter)"] = ["make", "--no-print-directory", "check", f"L={args.lesson}"]
+        commands[f"make check L={args.lesson} (starter)"] = [
+            "make",
+            "--no-print-directory",
+            "check",
+            f"L={args.lesson}",
+        ]
     for command in commands.values():  # warm the file cache and the bytecode cache once
         timed(command)
     samples = {name: [] for name in commands}

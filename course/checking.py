@@ -81,11 +81,11 @@ class CheckReport:
 
     @property
     def earned(self) -> float:
-        return round(sum(l.earned for l in self.lessons), 2)
+        return round(sum(lr.earned for lr in self.lessons), 2)
 
     @property
     def possible(self) -> int:
-        return sum(l.lesson.points for l in self.lessons)
+        return sum(lr.lesson.points for lr in self.lessons)
 
     def to_json(self) -> dict:
         return {
@@ -97,12 +97,12 @@ class CheckReport:
             "loaded_files": self.loaded_files,
             "lessons": [
                 {
-                    "slug": l.lesson.slug,
-                    "number": l.lesson.number,
-                    "title": l.lesson.title,
-                    "load_error": l.load_error,
-                    "earned": l.earned,
-                    "possible": l.lesson.points,
+                    "slug": lr.lesson.slug,
+                    "number": lr.lesson.number,
+                    "title": lr.lesson.title,
+                    "load_error": lr.load_error,
+                    "earned": lr.earned,
+                    "possible": lr.lesson.points,
                     "exercises": [
                         {
                             "id": e.exercise.id,
@@ -111,13 +111,13 @@ class CheckReport:
                             "earned": e.earned,
                             "status": "pass" if e.passed else "fail",
                             "message": e.first_failure.message if e.first_failure else None,
-                            "hint": hint_command(l.lesson, e.exercise),
+                            "hint": hint_command(lr.lesson, e.exercise),
                             "tests": [t.__dict__ for t in e.tests],
                         }
-                        for e in l.exercises
+                        for e in lr.exercises
                     ],
                 }
-                for l in self.lessons
+                for lr in self.lessons
             ],
         }
 
@@ -143,12 +143,20 @@ def build_report(payload: dict, lessons: list[Lesson], target: str) -> CheckRepo
     results = []
     for lesson in lessons:
         tests = by_lesson.get(lesson.slug, {})
-        exercises = [ExerciseResult(exercise, tests.get(exercise.id, [])) for exercise in lesson.exercises]
-        results.append(LessonResult(lesson, exercises, payload.get("load_errors", {}).get(lesson.slug)))
-    return CheckReport(target, results, payload.get("duration", 0.0), payload.get("loaded_files", {}))
+        exercises = [
+            ExerciseResult(exercise, tests.get(exercise.id, [])) for exercise in lesson.exercises
+        ]
+        results.append(
+            LessonResult(lesson, exercises, payload.get("load_errors", {}).get(lesson.slug))
+        )
+    return CheckReport(
+        target, results, payload.get("duration", 0.0), payload.get("loaded_files", {})
+    )
 
 
-def pytest_args(lessons: list[Lesson], target: str, results_path: Path, transport: str = "client") -> list[str]:
+def pytest_args(
+    lessons: list[Lesson], target: str, results_path: Path, transport: str = "client"
+) -> list[str]:
     """The pytest command line (after `pytest`) that grades `lessons` against `target`."""
     return [
         *(str(lesson.test_file) for lesson in lessons),
@@ -188,7 +196,7 @@ def run_in_process(lessons: list[Lesson], target: str = "lessons") -> CheckRepor
 
 def _failed_run(lessons, target, started, why, output) -> CheckReport:
     """A run that wrote no results: every exercise fails and the report says why."""
-    empty = [LessonResult(l, [ExerciseResult(e) for e in l.exercises]) for l in lessons]
+    empty = [LessonResult(lr, [ExerciseResult(e) for e in lr.exercises]) for lr in lessons]
     report = CheckReport(target, empty, time.perf_counter() - started)
     report.error = f"pytest stopped before grading ({why}):\n{output[-3000:]}"
     return report
@@ -208,7 +216,9 @@ def lessons_from_args(keys: list[str] | None) -> list[Lesson]:
     return [find_lesson(k) for k in keys] if keys else list(all_lessons())
 
 
-def run_in_subprocess(lessons: list[Lesson], target: str, transport: str = "client", timeout: float = 600) -> CheckReport:
+def run_in_subprocess(
+    lessons: list[Lesson], target: str, transport: str = "client", timeout: float = 600
+) -> CheckReport:
     """Run the graded tests in a fresh process: a clean slate for every target."""
     import subprocess
     import sys
@@ -218,11 +228,22 @@ def run_in_subprocess(lessons: list[Lesson], target: str, transport: str = "clie
         results_path = Path(scratch) / "results.json"
         env = {k: v for k, v in os.environ.items() if k != "COURSE_TARGET"}
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", *pytest_args(lessons, target, results_path, transport)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                *pytest_args(lessons, target, results_path, transport),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if not results_path.exists():
-            return _failed_run(lessons, target, started, f"exit code {done.returncode}", done.stdout + done.stderr)
+            return _failed_run(
+                lessons, target, started, f"exit code {done.returncode}", done.stdout + done.stderr
+            )
         payload = json.loads(results_path.read_text(encoding="utf-8"))
     report = build_report(payload, lessons, target)
     report.duration = time.perf_counter() - started

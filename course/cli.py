@@ -41,7 +41,7 @@ def cmd_watch(args) -> int:
 
     lessons = [find_lesson(k) for k in args.lessons] if args.lessons else list(all_lessons())
     files = {lesson.folder / name for lesson in lessons for name in lesson.learner_files}
-    command = [sys.executable, "-m", "course", "check", *(l.nn for l in lessons)]
+    command = [sys.executable, "-m", "course", "check", *(lr.nn for lr in lessons)]
     console = _console()
 
     def run():
@@ -65,15 +65,21 @@ def cmd_hint(args) -> int:
     console = _console()
     lesson = find_lesson(args.lesson)
     exercise = lesson.exercise(args.exercise)
-    level = progress.next_hint_level(lesson, exercise.id) if not args.again else max(progress.hints_seen(lesson, exercise.id), 1)
+    level = (
+        progress.next_hint_level(lesson, exercise.id)
+        if not args.again
+        else max(progress.hints_seen(lesson, exercise.id), 1)
+    )
     console.print(f"[bold]Lesson {lesson.nn} · {exercise.id}. {exercise.title}[/]")
     for number, text in enumerate(exercise.hints[:level], start=1):
         console.print(f"\n[bold cyan]Hint {number}/{len(exercise.hints)}[/] {text}")
     if level < len(exercise.hints):
         console.print(f"\n[dim]Still stuck? Run the same command again for hint {level + 1}.[/]")
     else:
-        console.print(f"\n[dim]That was the last hint. The README section {exercise.id} has the full task; "
-                      f"`python -m course solution {lesson.nn}` shows the reference once the lesson passes.[/]")
+        console.print(
+            f"\n[dim]That was the last hint. The README section {exercise.id} has the full task; "
+            f"`python -m course solution {lesson.nn}` shows the reference once the lesson passes.[/]"
+        )
     return 0
 
 
@@ -82,16 +88,25 @@ def cmd_list(args) -> int:
 
     from course import progress
 
-    marks = {"passed": "[green]✔ passed[/]", "failed": "[red]✘ failed[/]",
-             "changed": "[yellow]~ edited since last check[/]", "unchecked": "[dim]· not checked[/]"}
+    marks = {
+        "passed": "[green]✔ passed[/]",
+        "failed": "[red]✘ failed[/]",
+        "changed": "[yellow]~ edited since last check[/]",
+        "unchecked": "[dim]· not checked[/]",
+    }
     table = Table(title="Lessons", show_lines=False)
     for column in ("#", "lesson", "exercise", "points", "state"):
         table.add_column(column)
     for lesson in all_lessons():
         states = progress.state(lesson)
         for i, exercise in enumerate(lesson.exercises):
-            table.add_row(lesson.nn if i == 0 else "", lesson.title if i == 0 else "",
-                          f"{exercise.id}. {exercise.title}", str(exercise.points), marks[states[exercise.id]])
+            table.add_row(
+                lesson.nn if i == 0 else "",
+                lesson.title if i == 0 else "",
+                f"{exercise.id}. {exercise.title}",
+                str(exercise.points),
+                marks[states[exercise.id]],
+            )
     _console().print(table)
     return 0
 
@@ -103,17 +118,21 @@ def cmd_progress(args) -> int:
 
     console = _console()
     lessons = all_lessons()
-    total = sum(l.points for l in lessons)
-    done = sum(e.points for l in lessons for e in l.exercises if progress.state(l)[e.id] == "passed")
+    total = sum(lr.points for lr in lessons)
+    done = sum(
+        e.points for lr in lessons for e in lr.exercises if progress.state(lr)[e.id] == "passed"
+    )
     for lesson in lessons:
         states = progress.state(lesson)
         passed = sum(s == "passed" for s in states.values())
-        line = " ".join("[green]●[/]" if states[e.id] == "passed" else "[dim]○[/]" for e in lesson.exercises)
+        line = " ".join(
+            "[green]●[/]" if states[e.id] == "passed" else "[dim]○[/]" for e in lesson.exercises
+        )
         console.print(f"{lesson.nn} {lesson.title:<45} {line}  {passed}/{len(states)}")
     console.print()
     console.print(ProgressBar(total=total, completed=done, width=50))
     console.print(f"{done}/{total} points from passing exercises ({100 * done // max(total, 1)}%).")
-    next_up = next((l for l in lessons if not progress.lesson_passed(l)), None)
+    next_up = next((lr for lr in lessons if not progress.lesson_passed(lr)), None)
     if next_up:
         console.print(f"Next: lessons/{next_up.slug}/README.md, then `make check L={next_up.nn}`.")
     else:
@@ -126,7 +145,9 @@ def _pristine_starter(lesson, name) -> tuple[str, str] | None:
     path = f"lessons/{lesson.slug}/{name}"
     markers = [f"TODO({e.id})" for e in lesson.exercises]
     for ref in ("@{upstream}", "origin/HEAD", "origin/main", "HEAD"):
-        shown = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True)
+        shown = subprocess.run(
+            ["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True
+        )
         if shown.returncode == 0 and all(m in shown.stdout for m in markers):
             return ref, shown.stdout
     return None
@@ -139,8 +160,10 @@ def cmd_reset(args) -> int:
         current = lesson.folder / name
         found = _pristine_starter(lesson, name)
         if found is None:
-            console.print(f"[red]Cannot find the starter of lessons/{lesson.slug}/{name} in git.[/] "
-                          "reset needs the course as a git clone; you can copy the file from the course's repository.")
+            console.print(
+                f"[red]Cannot find the starter of lessons/{lesson.slug}/{name} in git.[/] "
+                "reset needs the course as a git clone; you can copy the file from the course's repository."
+            )
             return 1
         ref, text = found
         if current.is_file() and current.read_text(encoding="utf-8") == text:
@@ -148,16 +171,23 @@ def cmd_reset(args) -> int:
             continue
         if not args.yes:
             if not sys.stdin.isatty():
-                console.print("Refusing to overwrite your work without asking: run with --yes to confirm.")
+                console.print(
+                    "Refusing to overwrite your work without asking: run with --yes to confirm."
+                )
                 return 1
-            answer = input(f"Replace lessons/{lesson.slug}/{name} with the starter? A backup is kept. [y/N] ")
+            answer = input(
+                f"Replace lessons/{lesson.slug}/{name} with the starter? A backup is kept. [y/N] "
+            )
             if answer.strip().lower() not in ("y", "yes"):
                 console.print("Nothing changed.")
                 return 1
         backup_dir = VAR / "backups"
         backup_dir.mkdir(parents=True, exist_ok=True)
         if current.is_file():
-            backup = backup_dir / f"{lesson.slug}-{name.removesuffix('.py')}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+            backup = (
+                backup_dir
+                / f"{lesson.slug}-{name.removesuffix('.py')}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+            )
             shutil.copy2(current, backup)
             console.print(f"Your version is saved as {backup.relative_to(ROOT)}.")
         current.write_text(text, encoding="utf-8")
@@ -173,8 +203,10 @@ def cmd_solution(args) -> int:
     console = _console()
     lesson = find_lesson(args.lesson)
     if not args.force and not progress.lesson_passed(lesson):
-        console.print(f"Lesson {lesson.nn} does not pass yet (as of your last `check`). Try the hints first: "
-                      f"`make hint L={lesson.nn} E=E1`. To look anyway: python -m course solution {lesson.nn} --force")
+        console.print(
+            f"Lesson {lesson.nn} does not pass yet (as of your last `check`). Try the hints first: "
+            f"`make hint L={lesson.nn} E=E1`. To look anyway: python -m course solution {lesson.nn} --force"
+        )
         return 1
     for name in lesson.learner_files:
         path = lesson.solution_folder / name
@@ -182,7 +214,9 @@ def cmd_solution(args) -> int:
         console.print(Syntax(path.read_text(encoding="utf-8"), "python", line_numbers=True))
     mistakes = lesson.mistakes
     if mistakes:
-        console.print("[bold]Known mistakes the tests catch[/] (solutions/%s/mistakes/):" % lesson.slug)
+        console.print(
+            f"[bold]Known mistakes the tests catch[/] (solutions/{lesson.slug}/mistakes/):"
+        )
         for path in mistakes:
             console.print(f"  {path.stem}")
     return 0
@@ -223,7 +257,9 @@ def cmd_verify(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m course", description="Learn Django REST framework, lesson by lesson.")
+    parser = argparse.ArgumentParser(
+        prog="python -m course", description="Learn Django REST framework, lesson by lesson."
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     def verb(name, func, help):
@@ -242,28 +278,40 @@ def build_parser() -> argparse.ArgumentParser:
     verb("progress", cmd_progress, "your progress through the course")
     p = verb("check", cmd_check, "check your exercises (all lessons, or the ones named)")
     p.add_argument("lessons", nargs="*", metavar="NN")
-    p.add_argument("--target", default="lessons", help="lessons (your work), solutions, or a folder")
+    p.add_argument(
+        "--target", default="lessons", help="lessons (your work), solutions, or a folder"
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p = verb("watch", cmd_watch, "re-check on every save")
     p.add_argument("lessons", nargs="*", metavar="NN")
     p = verb("hint", cmd_hint, "the next hint for an exercise, one level more each time")
     p.add_argument("lesson", metavar="NN")
     p.add_argument("exercise", metavar="EN")
-    p.add_argument("--again", action="store_true", help="repeat the hints seen so far without advancing")
+    p.add_argument(
+        "--again", action="store_true", help="repeat the hints seen so far without advancing"
+    )
     p = verb("reset", cmd_reset, "put a lesson's starter back (asks first, keeps a backup)")
     p.add_argument("lesson", metavar="NN")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p = verb("solution", cmd_solution, "the reference solution, once the lesson passes")
     p.add_argument("lesson", metavar="NN")
-    p.add_argument("--force", action="store_true", help="show it even if the lesson does not pass yet")
+    p.add_argument(
+        "--force", action="store_true", help="show it even if the lesson does not pass yet"
+    )
     p = verb("notebook", cmd_notebook, "open Jupyter on the notebooks")
     p.add_argument("lesson", nargs="?", metavar="NN")
     p = verb("grade", cmd_grade, "grade a class of submissions")
     p.add_argument("submissions", help="a folder with one folder or zip per student")
-    p.add_argument("--out", default="grading-out", help="where to write results (default: grading-out)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    p.add_argument(
+        "--out", default="grading-out", help="where to write results (default: grading-out)"
+    )
+    p.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once"
+    )
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission")
-    p.add_argument("--memory", type=int, default=1024, help="MiB allowed per submission (Linux, macOS)")
+    p.add_argument(
+        "--memory", type=int, default=1024, help="MiB allowed per submission (Linux, macOS)"
+    )
     p = verb("verify", cmd_verify, "the course's own integrity checks and engine tests")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     return parser

@@ -52,7 +52,9 @@ def describe(exc: BaseException, lesson: Lesson) -> LoadError:
         detail = f"{type(exc).__name__}: {exc.msg}"
         code = (exc.text or "").rstrip()
         shown = f"\n    {code.strip()}" if code else ""
-        return LoadError(lesson.slug, f"{where}, line {exc.lineno}: {detail}{shown}", where, exc.lineno)
+        return LoadError(
+            lesson.slug, f"{where}, line {exc.lineno}: {detail}{shown}", where, exc.lineno
+        )
     # Otherwise point at the deepest frame in a lesson file (the learner's, most likely).
     frames = traceback.extract_tb(exc.__traceback__)
     lesson_frames = [f for f in frames if f"{lesson.slug}" in f.filename]
@@ -62,7 +64,9 @@ def describe(exc: BaseException, lesson: Lesson) -> LoadError:
         return LoadError(lesson.slug, f"Lesson {lesson.nn} does not import: {detail}")
     where = display_path(frame.filename)
     code = f"\n    {frame.line}" if frame.line else ""
-    return LoadError(lesson.slug, f"{where}, line {frame.lineno}: {detail}{code}", where, frame.lineno)
+    return LoadError(
+        lesson.slug, f"{where}, line {frame.lineno}: {detail}{code}", where, frame.lineno
+    )
 
 
 def import_lesson_urls(lesson: Lesson):

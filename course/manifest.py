@@ -121,7 +121,9 @@ def load_lesson(folder: Path) -> Lesson:
     path = folder / "lesson.toml"
     match = SLUG_RE.match(folder.name)
     if not match:
-        raise ManifestError(f"{folder}: a lesson folder is named lNN_topic, e.g. l01_function_views.")
+        raise ManifestError(
+            f"{folder}: a lesson folder is named lNN_topic, e.g. l01_function_views."
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -149,7 +151,9 @@ def load_lesson(folder: Path) -> Lesson:
     learner_files = tuple(_require(data, "learner_files", list, path))
     for name in learner_files:
         if not (isinstance(name, str) and re.fullmatch(r"[a-z_][a-z0-9_]*\.py", name)):
-            raise ManifestError(f"{path}: learner file {name!r} must be a module file name like exercise.py.")
+            raise ManifestError(
+                f"{path}: learner file {name!r} must be a module file name like exercise.py."
+            )
     return Lesson(
         slug=folder.name,
         number=number,

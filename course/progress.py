@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import time
+
 from course import VAR
 from course.checking import CheckReport
 from course.manifest import Lesson
@@ -51,7 +52,9 @@ def record(report: CheckReport) -> None:
         data["lessons"][result.lesson.slug] = {
             "digest": learner_digest(result.lesson),
             "checked_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "exercises": {e.exercise.id: {"passed": e.passed, "earned": e.earned} for e in result.exercises},
+            "exercises": {
+                e.exercise.id: {"passed": e.passed, "earned": e.earned} for e in result.exercises
+            },
         }
     _save(data)
 

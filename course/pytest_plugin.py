@@ -35,7 +35,9 @@ def pytest_addoption(parser):
         default="client",
         help="send graded requests through the test client (default) or over HTTP to a live server",
     )
-    group.addoption("--course-results", metavar="PATH", help="write one JSON record per graded test to PATH")
+    group.addoption(
+        "--course-results", metavar="PATH", help="write one JSON record per graded test to PATH"
+    )
 
 
 def pytest_configure(config):
@@ -96,7 +98,9 @@ def pytest_collection_modifyitems(config, items):
         if _lesson(item) is None:
             continue
         if item.get_closest_marker("exercise") is None:
-            raise pytest.UsageError(f"{item.nodeid} is a graded test without @pytest.mark.exercise('En').")
+            raise pytest.UsageError(
+                f"{item.nodeid} is a graded test without @pytest.mark.exercise('En')."
+            )
         # Graded tests get a database: rolled back per test, or committed for a live server,
         # whose thread must see the rows a test creates.
         item.add_marker(pytest.mark.django_db(transaction=live))
@@ -117,7 +121,9 @@ class ResultRecorder:
         record["duration"] += report.duration
         if report.failed and record["status"] == "pass":
             record["status"] = "fail" if report.when == "call" else "error"
-            record["message"] = getattr(report, "learner_message", None) or report.longreprtext[-2000:]
+            record["message"] = (
+                getattr(report, "learner_message", None) or report.longreprtext[-2000:]
+            )
             record["output"] = (report.capstdout + report.capstderr)[-4000:]
         elif report.skipped and record["status"] == "pass":
             record["status"] = "skip"
@@ -153,9 +159,11 @@ class ResultRecorder:
             "target": str(target.root),
             "transport": self.config.getoption("transport"),
             "collected": session.testscollected,
-            "loaded_files": {l.slug: target.fingerprint(l) for l in all_lessons()},
+            "loaded_files": {lr.slug: target.fingerprint(lr) for lr in all_lessons()},
             "load_errors": {
-                slug: error.message for slug, error in self.config._course_load_errors.items() if error
+                slug: error.message
+                for slug, error in self.config._course_load_errors.items()
+                if error
             },
             "duration": time.perf_counter() - self.started,
             "tests": list(self.records.values()),

@@ -24,7 +24,9 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
         return
     for result in report.lessons:
         lesson = result.lesson
-        console.print(f"\n[bold]Lesson {lesson.nn} · {escape(lesson.title)}[/]  [dim]lessons/{lesson.slug}/[/]")
+        console.print(
+            f"\n[bold]Lesson {lesson.nn} · {escape(lesson.title)}[/]  [dim]lessons/{lesson.slug}/[/]"
+        )
         if result.load_error:
             console.print(f"  [bold red]✘ Your code does not load.[/] {escape(result.load_error)}")
         table = Table(show_header=False, box=None, padding=(0, 1), pad_edge=False)
@@ -40,7 +42,12 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
             if failure and not result.load_error:
                 passed = sum(t.passed for t in ex.tests)
                 table.add_row("", "", f"[red]{escape(failure.message or failure.status)}[/]", "")
-                table.add_row("", "", f"[dim]{passed} of {len(ex.tests)} tests pass · hint: {escape(hint_command(lesson, ex.exercise))}[/]", "")
+                table.add_row(
+                    "",
+                    "",
+                    f"[dim]{passed} of {len(ex.tests)} tests pass · hint: {escape(hint_command(lesson, ex.exercise))}[/]",
+                    "",
+                )
             elif not ex.tests:
                 table.add_row("", "", "[yellow]no graded test ran for this exercise[/]", "")
         console.print(table)
@@ -58,18 +65,25 @@ def markdown(report: CheckReport, title: str | None = None) -> str:
         return "\n".join([*lines, f"The check could not run: {report.error}", ""])
     for result in report.lessons:
         lesson = result.lesson
-        lines += [f"## Lesson {lesson.nn}: {lesson.title} ({_points(result.earned)}/{lesson.points})", ""]
+        lines += [
+            f"## Lesson {lesson.nn}: {lesson.title} ({_points(result.earned)}/{lesson.points})",
+            "",
+        ]
         if result.load_error:
             lines += ["**Your code does not load.**", "", "```", result.load_error, "```", ""]
         for ex in result.exercises:
             mark = "✔" if ex.passed else "✘"
-            lines.append(f"- {mark} **{ex.exercise.id}. {ex.exercise.title}**: {_points(ex.earned)}/{ex.exercise.points}")
+            lines.append(
+                f"- {mark} **{ex.exercise.id}. {ex.exercise.title}**: {_points(ex.earned)}/{ex.exercise.points}"
+            )
             failure = ex.first_failure
             if failure and not result.load_error:
                 passed = sum(t.passed for t in ex.tests)
-                lines += [f"  - {passed} of {len(ex.tests)} tests pass. First failure, `{failure.name}`:",
-                          f"    > {(failure.message or failure.status).replace(chr(10), ' ')}",
-                          f"  - Hint: `{hint_command(lesson, ex.exercise)}`"]
+                lines += [
+                    f"  - {passed} of {len(ex.tests)} tests pass. First failure, `{failure.name}`:",
+                    f"    > {(failure.message or failure.status).replace(chr(10), ' ')}",
+                    f"  - Hint: `{hint_command(lesson, ex.exercise)}`",
+                ]
         lines.append("")
     lines.append(f"**Total: {_points(report.earned)}/{report.possible}**")
     return "\n".join(lines) + "\n"

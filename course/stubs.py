@@ -17,7 +17,7 @@ def not_done(exercise_id: str) -> JsonResponse:
     try:
         lesson = find_lesson(module.split(".")[1])
         exercise = lesson.exercise(exercise_id)
-        where = f"lessons/{lesson.slug}/README.md, section \"{exercise.id}. {exercise.title}\""
+        where = f'lessons/{lesson.slug}/README.md, section "{exercise.id}. {exercise.title}"'
     except (IndexError, LookupError):
         pass
     detail = f"Exercise {exercise_id} is not done yet: replace its TODO({exercise_id}) stub. See {where}."

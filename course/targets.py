@@ -41,7 +41,9 @@ class Target:
             return cls("solutions", SOLUTIONS_DIR)
         root = Path(value).expanduser().resolve()
         if not root.is_dir():
-            raise ValueError(f"Target {value!r} is not a folder. Give `lessons`, `solutions` or the path of a student's checkout.")
+            raise ValueError(
+                f"Target {value!r} is not a folder. Give `lessons`, `solutions` or the path of a student's checkout."
+            )
         return cls(value, root)
 
     @property
@@ -61,7 +63,9 @@ class Target:
         prints = {}
         for name in lesson.learner_files:
             path = self.learner_file(lesson, name)
-            prints[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            prints[str(path)] = (
+                hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            )
         return prints
 
     def __str__(self) -> str:
@@ -116,7 +120,9 @@ def install(target: Target) -> None:
     if not target.is_default:
         sys.meta_path.insert(0, LearnerFinder(target))
     # Child processes (a notebook's server, a check run by a notebook) inherit the target.
-    os.environ[ENV_VAR] = target.name if target.name in ("lessons", "solutions") else str(target.root)
+    os.environ[ENV_VAR] = (
+        target.name if target.name in ("lessons", "solutions") else str(target.root)
+    )
 
 
 def _forget_learner_code() -> None:

@@ -65,7 +65,9 @@ def _preview(text: str | None) -> str:
 class Api:
     """Send requests by method; `json=` sends a JSON body, `content=` a raw one."""
 
-    def request(self, method, url, *, json=UNSET, content=None, content_type=None, params=None, headers=None) -> Reply:
+    def request(
+        self, method, url, *, json=UNSET, content=None, content_type=None, params=None, headers=None
+    ) -> Reply:
         if params:
             url = f"{url}?{urlencode(params)}"
         body = None
@@ -115,9 +117,19 @@ class ClientApi(Api):
         crash = None
         if getattr(response, "exc_info", None):
             crash = _describe_crash(response.exc_info[1])
-        text = "" if getattr(response, "streaming", False) else response.content.decode("utf-8", "replace")
+        text = (
+            ""
+            if getattr(response, "streaming", False)
+            else response.content.decode("utf-8", "replace")
+        )
         return Reply(
-            method, url, body, response.status_code, {k.lower(): v for k, v in response.headers.items()}, text, crash
+            method,
+            url,
+            body,
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            text,
+            crash,
         )
 
 
@@ -138,7 +150,14 @@ class HttpApi(Api):
         if content_type:
             headers.setdefault("Content-Type", content_type)
         response = self.client.request(method, url, content=body, headers=headers)
-        return Reply(method, url, body, response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.text)
+        return Reply(
+            method,
+            url,
+            body,
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            response.text,
+        )
 
 
 def _describe_crash(exc: BaseException) -> str:
@@ -146,7 +165,9 @@ def _describe_crash(exc: BaseException) -> str:
     from course.manifest import all_lessons
 
     slugs = [lesson.slug for lesson in all_lessons()]
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if any(s in f.filename for s in slugs)]
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if any(s in f.filename for s in slugs)
+    ]
     where = f" at {display_path(frames[-1].filename)}, line {frames[-1].lineno}" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
@@ -157,7 +178,9 @@ def expect_status(reply: Reply, expected: int, because: str, *, mistake: str | N
         fail(reply, f"{expected}", because, mistake)
 
 
-def expect(condition: bool, reply: Reply, expected: str, because: str, *, mistake: str | None = None) -> None:
+def expect(
+    condition: bool, reply: Reply, expected: str, because: str, *, mistake: str | None = None
+) -> None:
     """Fail with the call and its outcome unless `condition` holds."""
     if not condition:
         fail(reply, expected, because, mistake)

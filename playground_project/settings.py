@@ -13,7 +13,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 # A playground for learning on your own machine, never a deployment: the key is public.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "playground-only-insecure-key-do-not-deploy-0123456789")
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "playground-only-insecure-key-do-not-deploy-0123456789"
+)
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from course.loading import import_lesson_urls, describe
+from course.loading import describe, import_lesson_urls
 from course.manifest import all_lessons
 from playground_project import views
 
@@ -34,8 +34,14 @@ for lesson in all_lessons():
         path(f"text/{nn}/", views.lesson_text, {"slug": lesson.slug}, name=f"text-{nn}"),
         path(
             f"schema/{nn}/",
-            SpectacularAPIView.as_view(patterns=lesson_patterns, custom_settings={"TITLE": f"Lesson {nn}: {lesson.title}"}),
+            SpectacularAPIView.as_view(
+                patterns=lesson_patterns, custom_settings={"TITLE": f"Lesson {nn}: {lesson.title}"}
+            ),
             name=f"schema-{nn}",
         ),
-        path(f"docs/{nn}/", SpectacularSwaggerView.as_view(url_name=f"schema-{nn}"), name=f"docs-{nn}"),
+        path(
+            f"docs/{nn}/",
+            SpectacularSwaggerView.as_view(url_name=f"schema-{nn}"),
+            name=f"docs-{nn}",
+        ),
     ]

@@ -11,7 +11,9 @@ def index(request):
     """List every lesson with links to its text, browsable API and OpenAPI docs."""
     from playground_project.urls import BROKEN_LESSONS
 
-    rows = [{"lesson": lesson, "error": BROKEN_LESSONS.get(lesson.slug)} for lesson in all_lessons()]
+    rows = [
+        {"lesson": lesson, "error": BROKEN_LESSONS.get(lesson.slug)} for lesson in all_lessons()
+    ]
     return render(request, "playground/index.html", {"rows": rows})
 
 
@@ -21,7 +23,11 @@ def lesson_text(request, slug):
         lesson = find_lesson(slug)
     except LookupError:
         raise Http404(slug) from None
-    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(lesson.readme.read_text(encoding="utf-8"))
+    html = (
+        MarkdownIt("commonmark", {"html": False})
+        .enable("table")
+        .render(lesson.readme.read_text(encoding="utf-8"))
+    )
     return render(request, "playground/text.html", {"lesson": lesson, "html": html})
 
 

@@ -56,7 +56,9 @@ def student_detail(request, pk):
     if request.method in ("PUT", "PATCH"):
         # PUT replaces the whole resource, so every required field must be sent;
         # PATCH changes only the fields sent, which the serializer allows with partial=True.
-        serializer = StudentSerializer(student, data=request.data, partial=request.method == "PATCH")
+        serializer = StudentSerializer(
+            student, data=request.data, partial=request.method == "PATCH"
+        )
         if serializer.is_valid():
             serializer.save()
             return Response(serializer.data)

@@ -12,7 +12,11 @@ class Course(models.Model):
         default=5, validators=[MinValueValidator(1), MaxValueValidator(30)]
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="courses"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
     )
 
     class Meta:
@@ -29,7 +33,11 @@ class Student(models.Model):
         default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="students"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="students",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     courses = models.ManyToManyField(Course, through="Enrolment", related_name="students")
@@ -45,7 +53,9 @@ class Enrolment(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
     enrolled_on = models.DateField(auto_now_add=True)
-    grade = models.CharField(max_length=2, blank=True, help_text="Empty until the course is graded.")
+    grade = models.CharField(
+        max_length=2, blank=True, help_text="Empty until the course is graded."
+    )
 
     class Meta:
         ordering = ["id"]

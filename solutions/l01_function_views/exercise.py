@@ -56,6 +56,8 @@ def course_students(request, pk):
         try:
             year = int(year)
         except ValueError:
-            return Response({"year": ["Must be a whole number."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"year": ["Must be a whole number."]}, status=status.HTTP_400_BAD_REQUEST
+            )
         students = students.filter(year=year)
     return Response(StudentSerializer(students, many=True).data)

@@ -25,7 +25,11 @@ def lesson_id(lesson):
 
 
 def mistakes():
-    return [pytest.param(lesson, path, id=f"{lesson.slug}/{path.stem}") for lesson in LESSONS for path in lesson.mistakes]
+    return [
+        pytest.param(lesson, path, id=f"{lesson.slug}/{path.stem}")
+        for lesson in LESSONS
+        for path in lesson.mistakes
+    ]
 
 
 @cache
@@ -36,7 +40,13 @@ def graded(lesson, target, transport="client") -> CheckReport:
 
 
 def failures(report: CheckReport) -> list[str]:
-    return [f"{ex.exercise.id} {t.name}: {t.message}" for l in report.lessons for ex in l.exercises for t in ex.tests if not t.passed]
+    return [
+        f"{ex.exercise.id} {t.name}: {t.message}"
+        for lr in report.lessons
+        for ex in lr.exercises
+        for t in ex.tests
+        if not t.passed
+    ]
 
 
 def exercise_markers(lesson) -> dict[str, int]:
@@ -44,14 +54,21 @@ def exercise_markers(lesson) -> dict[str, int]:
     tree = ast.parse(lesson.test_file.read_text(encoding="utf-8"))
     aliases = {}  # E1 = pytest.mark.exercise("E1")
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func).endswith("mark.exercise"):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func).endswith("mark.exercise")
+        ):
             aliases[node.targets[0].id] = node.value.args[0].value
     counts = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             for decorator in node.decorator_list:
                 text = ast.unparse(decorator)
-                found = aliases.get(text) or (re.search(r"mark\.exercise\(['\"](E\d+)['\"]\)", text) or [None, None])[1]
+                found = (
+                    aliases.get(text)
+                    or (re.search(r"mark\.exercise\(['\"](E\d+)['\"]\)", text) or [None, None])[1]
+                )
                 if found:
                     counts[found] = counts.get(found, 0) + 1
     return counts
@@ -68,7 +85,7 @@ def starter_is_pristine(lesson) -> bool:
 def test_lessons_exist_and_are_numbered_in_order():
     """Lessons are numbered 1, 2, 3, ... with no gaps, each with a valid manifest."""
     assert LESSONS, "no lesson found under lessons/"
-    assert [l.number for l in LESSONS] == list(range(1, len(LESSONS) + 1))
+    assert [lr.number for lr in LESSONS] == list(range(1, len(LESSONS) + 1))
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
@@ -91,7 +108,9 @@ def test_lesson_has_every_part(lesson):
 def test_each_exercise_has_todo_hints_section_tests_and_a_mistake(lesson):
     """Each exercise: a TODO(En) in the starter, hints, a README section, tests, a mistake file."""
     if not starter_is_pristine(lesson) and not IN_CI:
-        pytest.skip(f"lessons/{lesson.slug}/exercise.py holds your work, not the starter; CI checks the starter")
+        pytest.skip(
+            f"lessons/{lesson.slug}/exercise.py holds your work, not the starter; CI checks the starter"
+        )
     starter = (lesson.folder / "exercise.py").read_text(encoding="utf-8")
     readme = lesson.readme.read_text(encoding="utf-8")
     tests = exercise_markers(lesson)
@@ -100,11 +119,15 @@ def test_each_exercise_has_todo_hints_section_tests_and_a_mistake(lesson):
         if f"TODO({exercise.id})" not in starter:
             problems.append(f"{exercise.id}: no TODO({exercise.id}) in the starter")
         if f"## {exercise.id}. {exercise.title}\n" not in readme:
-            problems.append(f"{exercise.id}: the README has no heading '## {exercise.id}. {exercise.title}'")
+            problems.append(
+                f"{exercise.id}: the README has no heading '## {exercise.id}. {exercise.title}'"
+            )
         if not tests.get(exercise.id):
             problems.append(f"{exercise.id}: no graded test is marked exercise('{exercise.id}')")
         if not any(p.stem.startswith(f"{exercise.id.lower()}_") for p in lesson.mistakes):
-            problems.append(f"{exercise.id}: no solutions/{lesson.slug}/mistakes/{exercise.id.lower()}_*.py")
+            problems.append(
+                f"{exercise.id}: no solutions/{lesson.slug}/mistakes/{exercise.id.lower()}_*.py"
+            )
     unknown = set(tests) - {e.id for e in lesson.exercises}
     if unknown:
         problems.append(f"tests are marked with exercises the manifest lacks: {sorted(unknown)}")
@@ -115,7 +138,7 @@ def test_each_exercise_has_todo_hints_section_tests_and_a_mistake(lesson):
 def test_readme_has_whats_next_and_names_files_in_code_blocks(lesson):
     """The text ends with "What's next" and every Python code block names its file."""
     readme = lesson.readme.read_text(encoding="utf-8")
-    assert "## What's next" in readme, f"{lesson.readme} has no \"## What's next\" section"
+    assert "## What's next" in readme, f'{lesson.readme} has no "## What\'s next" section'
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
     unnamed = [b.splitlines()[0] for b in blocks if not b.lstrip().startswith("# ")]
     assert not unnamed, f"Python code blocks whose first line does not name the file: {unnamed}"
@@ -129,7 +152,7 @@ def test_solutions_pass_every_graded_test(lesson):
     """The reference solution passes every graded test through the test client."""
     report = graded(lesson, "solutions")
     assert not failures(report), "\n".join(failures(report))
-    assert all(ex.tests for l in report.lessons for ex in l.exercises)
+    assert all(ex.tests for lr in report.lessons for ex in lr.exercises)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
@@ -143,9 +166,17 @@ def test_solutions_pass_over_real_http(lesson):
 def test_starter_fails_every_graded_test(lesson, tmp_path):
     """A test that passes on the starter checks nothing the learner wrote."""
     if not starter_is_pristine(lesson) and not IN_CI:
-        pytest.skip(f"lessons/{lesson.slug}/exercise.py holds your work, not the starter; CI checks the starter")
+        pytest.skip(
+            f"lessons/{lesson.slug}/exercise.py holds your work, not the starter; CI checks the starter"
+        )
     report = graded(lesson, "lessons")
-    passing = [f"{ex.exercise.id} {t.name}" for l in report.lessons for ex in l.exercises for t in ex.tests if t.passed]
+    passing = [
+        f"{ex.exercise.id} {t.name}"
+        for lr in report.lessons
+        for ex in lr.exercises
+        for t in ex.tests
+        if t.passed
+    ]
     assert not passing, f"these graded tests pass on the untouched starter: {passing}"
 
 

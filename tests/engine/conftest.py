@@ -15,7 +15,9 @@ STARTER = LESSON.folder / "exercise.py"
 def make_target(tmp_path):
     """Build a target folder holding one learner file, as a bare submission or a checkout."""
 
-    def make(source: str | None = None, *, copy_of=None, layout: str = "bare", name: str = "student"):
+    def make(
+        source: str | None = None, *, copy_of=None, layout: str = "bare", name: str = "student"
+    ):
         root = tmp_path / name
         folder = root / ("lessons" if layout == "checkout" else "") / LESSON.slug
         folder.mkdir(parents=True)

@@ -9,7 +9,9 @@ from course.targets import Target
 
 from .conftest import LESSON, SOLUTION
 
-SYNTAX_ERROR = SOLUTION.read_text().replace("def course_students(request, pk):", "def course_students(request, pk)\n", 1)
+SYNTAX_ERROR = SOLUTION.read_text().replace(
+    "def course_students(request, pk):", "def course_students(request, pk)\n", 1
+)
 NAME_ERROR = SOLUTION.read_text() + "\nundefined_name_at_import\n"
 MISSING_NAME = SOLUTION.read_text().replace("def course_students(", "def course_studnets(", 1)
 
@@ -21,8 +23,20 @@ def line_of(source: str, needle: str) -> int:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        pytest.param(SYNTAX_ERROR, ["SyntaxError", f"line {line_of(SYNTAX_ERROR, 'def course_students(request, pk)')}"], id="syntax-error"),
-        pytest.param(NAME_ERROR, ["NameError", "undefined_name_at_import", f"line {line_of(NAME_ERROR, 'undefined_name_at_import')}"], id="name-error"),
+        pytest.param(
+            SYNTAX_ERROR,
+            ["SyntaxError", f"line {line_of(SYNTAX_ERROR, 'def course_students(request, pk)')}"],
+            id="syntax-error",
+        ),
+        pytest.param(
+            NAME_ERROR,
+            [
+                "NameError",
+                "undefined_name_at_import",
+                f"line {line_of(NAME_ERROR, 'undefined_name_at_import')}",
+            ],
+            id="name-error",
+        ),
         pytest.param(MISSING_NAME, ["MISSING NAME", "`course_students`"], id="missing-name"),
     ],
 )

@@ -46,9 +46,12 @@ def test_solution_waits_until_the_lesson_passes(capsys):
 
 
 def test_progress_records_a_check_and_notices_edits(monkeypatch):
-    passing = {"tests": [
-        {"name": f"t{e.id}", "lesson": LESSON.slug, "exercise": e.id, "status": "pass"} for e in LESSON.exercises
-    ]}
+    passing = {
+        "tests": [
+            {"name": f"t{e.id}", "lesson": LESSON.slug, "exercise": e.id, "status": "pass"}
+            for e in LESSON.exercises
+        ]
+    }
     progress.record(build_report(passing, [LESSON], "lessons"))
     assert set(progress.state(LESSON).values()) == {"passed"}
     assert progress.lesson_passed(LESSON)
@@ -63,10 +66,23 @@ def test_reset_restores_the_starter_and_keeps_a_backup(tmp_path):
     learner_file = clone / "lessons" / LESSON.slug / "exercise.py"
     starter = learner_file.read_text()
     learner_file.write_text("# my work in progress\n")
-    done = subprocess.run([sys.executable, "-m", "course", "reset", LESSON.nn], cwd=clone, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    assert done.returncode == 1 and "--yes" in done.stdout, "without a terminal, reset must refuse rather than overwrite"
+    done = subprocess.run(
+        [sys.executable, "-m", "course", "reset", LESSON.nn],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1 and "--yes" in done.stdout, (
+        "without a terminal, reset must refuse rather than overwrite"
+    )
     assert learner_file.read_text() == "# my work in progress\n"
-    done = subprocess.run([sys.executable, "-m", "course", "reset", LESSON.nn, "--yes"], cwd=clone, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "course", "reset", LESSON.nn, "--yes"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert learner_file.read_text() == starter
     backups = list((clone / "var" / "backups").glob(f"{LESSON.slug}-exercise-*.py"))

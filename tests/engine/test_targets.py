@@ -15,7 +15,7 @@ from .conftest import LESSON, SOLUTION, STARTER
 
 
 def verdicts(report):
-    return {e.exercise.id: e.passed for l in report.lessons for e in l.exercises}
+    return {e.exercise.id: e.passed for lr in report.lessons for e in lr.exercises}
 
 
 def test_parse_rejects_a_missing_folder(tmp_path):
@@ -36,14 +36,20 @@ def test_solution_passes_from_either_layout(make_target, layout):
     assert report.error is None, report.error
     assert all(verdicts(report).values()), verdicts(report)
     loaded = report.loaded_files[LESSON.slug]
-    assert any(str(root) in path for path in loaded), f"the learner file was not read from the target: {loaded}"
+    assert any(str(root) in path for path in loaded), (
+        f"the learner file was not read from the target: {loaded}"
+    )
 
 
 def test_only_learner_files_are_taken_from_a_target(make_target):
     """A submission's own urls.py or serializers.py is ignored: the course's are used."""
     root = make_target(copy_of=SOLUTION)
-    (root / LESSON.slug / "urls.py").write_text("raise SystemExit('the submission urls.py was imported')\n")
-    (root / LESSON.slug / "serializers.py").write_text("raise SystemExit('the submission serializers.py was imported')\n")
+    (root / LESSON.slug / "urls.py").write_text(
+        "raise SystemExit('the submission urls.py was imported')\n"
+    )
+    (root / LESSON.slug / "serializers.py").write_text(
+        "raise SystemExit('the submission serializers.py was imported')\n"
+    )
     report = run_in_subprocess([LESSON], str(root))
     assert all(verdicts(report).values()), report.error or verdicts(report)
 
@@ -60,13 +66,19 @@ def test_grading_writes_nothing_into_the_target_or_the_course(make_target):
     """No bytecode or anything else appears next to the learner's files, and lessons/ is untouched."""
 
     def snapshot(folder):
-        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
+        return {
+            str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
 
     root = make_target(copy_of=SOLUTION)
     before_target, before_lessons = snapshot(root), snapshot(ROOT / "lessons" / LESSON.slug)
     run_in_subprocess([LESSON], str(root))
     assert snapshot(root) == before_target
-    after_lessons = {k: v for k, v in snapshot(ROOT / "lessons" / LESSON.slug).items() if "__pycache__" not in k}
+    after_lessons = {
+        k: v for k, v in snapshot(ROOT / "lessons" / LESSON.slug).items() if "__pycache__" not in k
+    }
     assert after_lessons == {k: v for k, v in before_lessons.items() if "__pycache__" not in k}
 
 
@@ -75,13 +87,26 @@ def test_four_front_ends_agree(make_target):
     mistake = LESSON.solution_folder / "mistakes" / "e2_put_accepts_partial_body.py"
     root = make_target(copy_of=mistake)
     by_subprocess = verdicts(run_in_subprocess([LESSON], str(root)))
-    cli = subprocess.run([sys.executable, "-m", "course", "check", LESSON.nn, "--target", str(root), "--json"],
-                         cwd=ROOT, capture_output=True, text=True)
-    by_cli = {e["id"]: e["status"] == "pass" for e in json.loads(cli.stdout)["lessons"][0]["exercises"]}
-    pytest_run = subprocess.run([sys.executable, "-m", "pytest", str(LESSON.test_file), f"--target={root}", "-q", "-rf"],
-                                cwd=ROOT, capture_output=True, text=True)
-    failed_exercises = {line.split("::test_")[1].split("_")[0].upper() for line in pytest_run.stdout.splitlines()
-                        if line.startswith("FAILED")}
+    cli = subprocess.run(
+        [sys.executable, "-m", "course", "check", LESSON.nn, "--target", str(root), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    by_cli = {
+        e["id"]: e["status"] == "pass" for e in json.loads(cli.stdout)["lessons"][0]["exercises"]
+    }
+    pytest_run = subprocess.run(
+        [sys.executable, "-m", "pytest", str(LESSON.test_file), f"--target={root}", "-q", "-rf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    failed_exercises = {
+        line.split("::test_")[1].split("_")[0].upper()
+        for line in pytest_run.stdout.splitlines()
+        if line.startswith("FAILED")
+    }
     by_pytest = {e.id: e.id not in failed_exercises for e in LESSON.exercises}
     assert by_subprocess == by_cli == by_pytest == {"E1": True, "E2": False, "E3": True}
     assert cli.returncode == 1, "check exits 1 when an exercise fails"
@@ -92,4 +117,7 @@ def test_the_starter_fails_with_the_stubs_message(make_target):
     report = run_in_subprocess([LESSON], str(root))
     for ex in report.lessons[0].exercises:
         assert not ex.passed
-        assert "not done yet" in ex.first_failure.message and f"TODO({ex.exercise.id})" in ex.first_failure.message
+        assert (
+            "not done yet" in ex.first_failure.message
+            and f"TODO({ex.exercise.id})" in ex.first_failure.message
+        )

@@ -37,8 +37,12 @@ def test_e1_list_returns_every_course(api, make_course):
     reply = api.get(list_url())
     expect_status(reply, 200, "a GET on the collection lists it (E1)", mistake=NO_API_VIEW)
     codes = sorted(item.get("code") for item in reply.data or [] if isinstance(item, dict))
-    expect(codes == ["DRF101", "PY201"], reply, "a JSON list with both courses, DRF101 and PY201",
-           "GET answers every course, each serialized with CourseSerializer (E1)")
+    expect(
+        codes == ["DRF101", "PY201"],
+        reply,
+        "a JSON list with both courses, DRF101 and PY201",
+        "GET answers every course, each serialized with CourseSerializer (E1)",
+    )
 
 
 @E1
@@ -47,33 +51,59 @@ def test_e1_create_answers_201_with_the_new_course(api):
     body = {"code": "API300", "title": "API design", "credits": 10}
     reply = api.post(list_url(), body)
     expect_status(
-        reply, 201, "a POST that creates a resource answers 201 Created (E1)",
+        reply,
+        201,
+        "a POST that creates a resource answers 201 Created (E1)",
         mistake="Did you return Response(serializer.data) without status=status.HTTP_201_CREATED?",
     )
-    expect(isinstance(reply.data, dict) and reply.data.get("code") == "API300" and "id" in reply.data, reply,
-           "the new course as JSON, with its id", "the client needs to know what was created (E1)")
-    expect(Course.objects.filter(code="API300").exists(), reply, "a course API300 in the database",
-           "POST must save the course (serializer.save()) (E1)")
+    expect(
+        isinstance(reply.data, dict) and reply.data.get("code") == "API300" and "id" in reply.data,
+        reply,
+        "the new course as JSON, with its id",
+        "the client needs to know what was created (E1)",
+    )
+    expect(
+        Course.objects.filter(code="API300").exists(),
+        reply,
+        "a course API300 in the database",
+        "POST must save the course (serializer.save()) (E1)",
+    )
 
 
 @E1
 def test_e1_invalid_body_answers_400_with_field_errors(api):
     """POST without the required fields answers 400 with an error for each field, and saves nothing."""
     reply = api.post(list_url(), {"title": ""})
-    expect_status(reply, 400, "`code` is missing and `title` is blank, so the body is invalid (E1)",
-                  mistake="Return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST) when is_valid() is False.")
-    expect(isinstance(reply.data, dict) and {"code", "title"} <= set(reply.data), reply,
-           "errors keyed by field, with both `code` and `title`",
-           "serializer.errors tells the client what to fix in each field (E1)")
-    expect(not Course.objects.exists(), reply, "no course saved", "an invalid body must not be saved (E1)")
+    expect_status(
+        reply,
+        400,
+        "`code` is missing and `title` is blank, so the body is invalid (E1)",
+        mistake="Return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST) when is_valid() is False.",
+    )
+    expect(
+        isinstance(reply.data, dict) and {"code", "title"} <= set(reply.data),
+        reply,
+        "errors keyed by field, with both `code` and `title`",
+        "serializer.errors tells the client what to fix in each field (E1)",
+    )
+    expect(
+        not Course.objects.exists(),
+        reply,
+        "no course saved",
+        "an invalid body must not be saved (E1)",
+    )
 
 
 @E1
 def test_e1_malformed_json_answers_400(api):
     """A body that is not valid JSON answers 400, not a server error."""
-    reply = api.post(list_url(), content='{"code": "BAD", "title": ', content_type="application/json")
+    reply = api.post(
+        list_url(), content='{"code": "BAD", "title": ', content_type="application/json"
+    )
     expect_status(
-        reply, 400, "the body is not valid JSON, which is the client's fault (E1)",
+        reply,
+        400,
+        "the body is not valid JSON, which is the client's fault (E1)",
         mistake="Read the body with request.data: DRF's JSON parser answers 400 for malformed JSON. json.loads(request.body) crashes with a 500 instead.",
     )
 
@@ -83,7 +113,9 @@ def test_e1_unsupported_content_type_answers_415(api):
     """A body in a content type no parser accepts answers 415 Unsupported Media Type."""
     reply = api.post(list_url(), content="code=X1&title=Plain", content_type="text/plain")
     expect_status(
-        reply, 415, "no parser accepts text/plain (E1)",
+        reply,
+        415,
+        "no parser accepts text/plain (E1)",
         mistake="Read the body with request.data, which picks a parser by Content-Type and answers 415 when none fits.",
     )
 
@@ -94,9 +126,18 @@ def test_e1_unlisted_methods_answer_405(api, make_course, method):
     """The collection answers GET and POST only; any other method is 405 with a detail message."""
     make_course()
     reply = api.request(method, list_url(), json={})
-    expect_status(reply, 405, f"{method} is not one of the methods the collection answers (E1)", mistake=NO_API_VIEW)
-    expect(isinstance(reply.data, dict) and method in str(reply.data.get("detail", "")), reply,
-           f'{{"detail": "Method \\"{method}\\" not allowed."}}', "@api_view answers unlisted methods for you (E1)")
+    expect_status(
+        reply,
+        405,
+        f"{method} is not one of the methods the collection answers (E1)",
+        mistake=NO_API_VIEW,
+    )
+    expect(
+        isinstance(reply.data, dict) and method in str(reply.data.get("detail", "")),
+        reply,
+        f'{{"detail": "Method \\"{method}\\" not allowed."}}',
+        "@api_view answers unlisted methods for you (E1)",
+    )
 
 
 # ------------------------------------------------------------------ E2: one course
@@ -108,8 +149,12 @@ def test_e2_get_answers_the_course(api, make_course):
     course = make_course(code="DRF101", title="REST APIs")
     reply = api.get(detail_url(course.pk))
     expect_status(reply, 200, "the course exists (E2)", mistake=NO_API_VIEW)
-    expect(isinstance(reply.data, dict) and reply.data.get("code") == "DRF101", reply,
-           "the course DRF101 as JSON", "GET on a detail URL answers that one resource (E2)")
+    expect(
+        isinstance(reply.data, dict) and reply.data.get("code") == "DRF101",
+        reply,
+        "the course DRF101 as JSON",
+        "GET on a detail URL answers that one resource (E2)",
+    )
 
 
 @E2
@@ -118,7 +163,9 @@ def test_e2_missing_course_answers_404(api, method):
     """Every method on a course that does not exist answers 404 Not Found."""
     reply = api.request(method, detail_url(MISSING_ID), json={"code": "X", "title": "X"})
     expect_status(
-        reply, 404, f"there is no course {MISSING_ID} (E2)",
+        reply,
+        404,
+        f"there is no course {MISSING_ID} (E2)",
         mistake="Fetch with get_object_or_404(Course, pk=pk): Course.objects.get() raises DoesNotExist, which is a 500.",
     )
 
@@ -131,8 +178,12 @@ def test_e2_put_replaces_the_course(api, make_course):
     reply = api.put(detail_url(course.pk), body)
     expect_status(reply, 200, "the body is a complete, valid course (E2)")
     course.refresh_from_db()
-    expect((course.code, course.title, course.credits) == ("NEW1", "New title", 10), reply,
-           "the course saved as NEW1 / New title / 10 credits", "PUT replaces the stored course (E2)")
+    expect(
+        (course.code, course.title, course.credits) == ("NEW1", "New title", 10),
+        reply,
+        "the course saved as NEW1 / New title / 10 credits",
+        "PUT replaces the stored course (E2)",
+    )
 
 
 @E2
@@ -141,11 +192,18 @@ def test_e2_put_without_a_required_field_answers_400(api, make_course):
     course = make_course(code="KEEP1", title="Kept")
     reply = api.put(detail_url(course.pk), {"title": "Only the title"})
     expect_status(
-        reply, 400, "PUT replaces the whole course and this body has no `code` (E2)",
+        reply,
+        400,
+        "PUT replaces the whole course and this body has no `code` (E2)",
         mistake="Did you pass partial=True for PUT too? Only PATCH may leave fields out.",
     )
     course.refresh_from_db()
-    expect(course.title == "Kept", reply, "the course unchanged", "a rejected PUT must not save anything (E2)")
+    expect(
+        course.title == "Kept",
+        reply,
+        "the course unchanged",
+        "a rejected PUT must not save anything (E2)",
+    )
 
 
 @E2
@@ -154,12 +212,18 @@ def test_e2_patch_changes_only_the_fields_sent(api, make_course):
     course = make_course(code="KEEP2", title="Before", credits=5)
     reply = api.patch(detail_url(course.pk), {"title": "After"})
     expect_status(
-        reply, 200, "PATCH may send only the fields it changes (E2)",
+        reply,
+        200,
+        "PATCH may send only the fields it changes (E2)",
         mistake="A 400 here usually means the serializer was built without partial=True for PATCH.",
     )
     course.refresh_from_db()
-    expect((course.code, course.title, course.credits) == ("KEEP2", "After", 5), reply,
-           "title After, code and credits unchanged", "PATCH changes only what it sends (E2)")
+    expect(
+        (course.code, course.title, course.credits) == ("KEEP2", "After", 5),
+        reply,
+        "title After, code and credits unchanged",
+        "PATCH changes only what it sends (E2)",
+    )
 
 
 @E2
@@ -167,11 +231,19 @@ def test_e2_delete_answers_204_then_the_course_is_gone(api, make_course):
     """DELETE answers 204 No Content with an empty body; afterwards the course is 404."""
     course = make_course()
     reply = api.delete(detail_url(course.pk))
-    expect_status(reply, 204, "a successful DELETE has nothing left to show (E2)",
-                  mistake="Return Response(status=status.HTTP_204_NO_CONTENT) after course.delete().")
+    expect_status(
+        reply,
+        204,
+        "a successful DELETE has nothing left to show (E2)",
+        mistake="Return Response(status=status.HTTP_204_NO_CONTENT) after course.delete().",
+    )
     expect(not reply.text, reply, "an empty body", "204 No Content has no body (E2)")
-    expect(not Course.objects.filter(pk=course.pk).exists(), reply, "the course deleted from the database",
-           "DELETE must delete (E2)")
+    expect(
+        not Course.objects.filter(pk=course.pk).exists(),
+        reply,
+        "the course deleted from the database",
+        "DELETE must delete (E2)",
+    )
     again = api.get(detail_url(course.pk))
     expect_status(again, 404, "the course was deleted a moment ago (E2)")
 
@@ -181,7 +253,9 @@ def test_e2_post_answers_405(api, make_course):
     """A course's URL does not answer POST: creating happens on the collection."""
     course = make_course()
     reply = api.post(detail_url(course.pk), {"code": "X", "title": "X"})
-    expect_status(reply, 405, "POST belongs to the collection, not to one course (E2)", mistake=NO_API_VIEW)
+    expect_status(
+        reply, 405, "POST belongs to the collection, not to one course (E2)", mistake=NO_API_VIEW
+    )
 
 
 # ------------------------------------------------------------------ E3: a course's students
@@ -198,8 +272,12 @@ def test_e3_lists_the_enrolled_students_by_name(api, make_course, make_student, 
     reply = api.get(students_url(course.pk))
     expect_status(reply, 200, "the course exists and GET is allowed (E3)", mistake=NO_API_VIEW)
     names = [s.get("name") for s in reply.data or [] if isinstance(s, dict)]
-    expect(names == ["Adam", "Mia", "Zoe"], reply, '["Adam", "Mia", "Zoe"]',
-           "only this course's students, ordered by name (E3)")
+    expect(
+        names == ["Adam", "Mia", "Zoe"],
+        reply,
+        '["Adam", "Mia", "Zoe"]',
+        "only this course's students, ordered by name (E3)",
+    )
 
 
 @E3
@@ -210,7 +288,9 @@ def test_e3_filters_by_year(api, make_course, make_student, enrol):
     reply = api.get(students_url(course.pk), params={"year": "2"})
     expect_status(reply, 200, "year=2 is a valid filter (E3)", mistake=NO_API_VIEW)
     names = [s.get("name") for s in reply.data or [] if isinstance(s, dict)]
-    expect(names == ["Second"], reply, '["Second"]', "?year=2 keeps the students in year 2 only (E3)")
+    expect(
+        names == ["Second"], reply, '["Second"]', "?year=2 keeps the students in year 2 only (E3)"
+    )
 
 
 @E3
@@ -220,19 +300,29 @@ def test_e3_bad_year_answers_400(api, make_course, year):
     course = make_course()
     reply = api.get(students_url(course.pk), params={"year": year})
     expect_status(
-        reply, 400, f"year={year!r} is not a whole number (E3)",
+        reply,
+        400,
+        f"year={year!r} is not a whole number (E3)",
         mistake="Query parameters are strings: convert with int() inside try/except ValueError and answer 400.",
     )
-    expect(isinstance(reply.data, dict) and "year" in reply.data, reply, 'errors under "year"',
-           "the client must learn which parameter was wrong (E3)")
+    expect(
+        isinstance(reply.data, dict) and "year" in reply.data,
+        reply,
+        'errors under "year"',
+        "the client must learn which parameter was wrong (E3)",
+    )
 
 
 @E3
 def test_e3_missing_course_answers_404(api):
     """The students of a course that does not exist: 404."""
     reply = api.get(students_url(MISSING_ID))
-    expect_status(reply, 404, f"there is no course {MISSING_ID} (E3)",
-                  mistake="Fetch the course with get_object_or_404 before listing its students.")
+    expect_status(
+        reply,
+        404,
+        f"there is no course {MISSING_ID} (E3)",
+        mistake="Fetch the course with get_object_or_404 before listing its students.",
+    )
 
 
 @E3
@@ -241,6 +331,9 @@ def test_e3_write_methods_answer_405(api, make_course, method):
     """This URL only reads: writing methods answer 405."""
     course = make_course()
     reply = api.request(method, students_url(course.pk), json={})
-    expect_status(reply, 405, f"the students of a course are read-only here, so {method} is not allowed (E3)",
-                  mistake=NO_API_VIEW)
-
+    expect_status(
+        reply,
+        405,
+        f"the students of a course are read-only here, so {method} is not allowed (E3)",
+        mistake=NO_API_VIEW,
+    )
