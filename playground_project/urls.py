@@ -22,6 +22,10 @@ BROKEN_LESSONS = {}  # slug -> LoadError, shown on the index page
 
 for lesson in all_lessons():
     nn = lesson.nn
+    # The text stays readable when the code is broken: that is when a learner needs it most.
+    urlpatterns.append(
+        path(f"text/{nn}/", views.lesson_text, {"slug": lesson.slug}, name=f"text-{nn}")
+    )
     try:
         lesson_urls = import_lesson_urls(lesson)
     except Exception as exc:  # a learner's code may raise anything at import
@@ -31,7 +35,6 @@ for lesson in all_lessons():
     lesson_patterns = [path(lesson.url_prefix, include(lesson_urls))]
     urlpatterns += [
         *lesson_patterns,
-        path(f"text/{nn}/", views.lesson_text, {"slug": lesson.slug}, name=f"text-{nn}"),
         path(
             f"schema/{nn}/",
             SpectacularAPIView.as_view(

@@ -35,6 +35,7 @@ def broken_lesson(request, error, **kwargs):
     """Every URL of a lesson whose code does not import answers with what to fix."""
     body = (
         f"Lesson {error.lesson} is broken, so its URLs are switched off until it imports again.\n\n"
-        f"{error.message}\n\nFix the file and save: the playground reloads by itself.\n"
+        f"{error.message}\n\nFix the file and save: the playground reloads by itself. "
+        f"The lesson text is still at /text/{error.lesson[1:3]}/.\n"
     )
     return HttpResponse(body, status=500, content_type="text/plain; charset=utf-8")

@@ -16,12 +16,12 @@ from .serializers import StudentSerializer
 
 
 @api_view(["GET"])
-def api_root(request, format=None):
+def api_root(request):
     """The lesson's entry point: links to its collections, as the browsable API shows them."""
     return Response(
         {
-            "students": reverse("l01:student-list", request=request, format=format),
-            "courses": reverse("l01:course-list", request=request, format=format),
+            "students": reverse("l01:student-list", request=request),
+            "courses": reverse("l01:course-list", request=request),
         }
     )
 

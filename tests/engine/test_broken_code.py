@@ -72,3 +72,9 @@ def test_playground_index_still_works_and_says_which_lesson_is_broken(broken_pla
     body = reply.content.decode()
     assert reply.status_code == 200
     assert "broken" in body and "SyntaxError" in body
+
+
+def test_lesson_text_stays_readable_when_its_code_is_broken(broken_playground):
+    reply = broken_playground.get(f"/text/{LESSON.nn}/")
+    assert reply.status_code == 200
+    assert LESSON.title in reply.content.decode()

@@ -1,4 +1,4 @@
-"""Known mistake (E1): the body is parsed by hand with json.loads(request.body), so bad JSON is a 500 and any content type is accepted."""
+"""Known mistake (E1): the body is parsed by hand with json.loads(request.body), so malformed JSON or a form body crashes with a 500, and a text/plain body is read as JSON instead of answering 415."""
 
 import json
 
