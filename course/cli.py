@@ -310,7 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission")
     p.add_argument(
-        "--memory", type=int, default=1024, help="MiB allowed per submission (Linux, macOS)"
+        "--memory",
+        type=int,
+        default=1024,
+        help="MiB of address space per submission (enforced on Linux)",
     )
     p = verb("verify", cmd_verify, "the course's own integrity checks and engine tests")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")

@@ -80,6 +80,6 @@ def load_error(lesson: Lesson) -> LoadError | None:
     """None when the lesson imports; otherwise what is broken and where."""
     try:
         import_lesson_urls(lesson)
-    except Exception as exc:  # a learner's code may raise anything at import
+    except (Exception, SystemExit) as exc:  # a learner's code may raise, or exit, at import
         return describe(exc, lesson)
     return None

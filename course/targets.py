@@ -72,6 +72,10 @@ class Target:
         return self.name
 
 
+# The sha256 of each learner file as it was compiled, so results can say what was graded.
+LOADED: dict[str, str] = {}
+
+
 class _SourceLoader(importlib.abc.Loader):
     """Execute a learner file from source without writing bytecode anywhere."""
 
@@ -89,6 +93,7 @@ class _SourceLoader(importlib.abc.Loader):
                 path=str(self.path),
             )
         source = self.path.read_bytes()
+        LOADED[str(self.path)] = hashlib.sha256(source).hexdigest()
         code = compile(source, str(self.path), "exec", dont_inherit=True)
         exec(code, module.__dict__)
 

@@ -28,7 +28,7 @@ for lesson in all_lessons():
     )
     try:
         lesson_urls = import_lesson_urls(lesson)
-    except Exception as exc:  # a learner's code may raise anything at import
+    except (Exception, SystemExit) as exc:  # a learner's code may raise, or exit, at import
         BROKEN_LESSONS[lesson.slug] = error = describe(exc, lesson)
         urlpatterns.append(re_path(rf"^{lesson.url_prefix}", views.broken_lesson, {"error": error}))
         continue
