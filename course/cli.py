@@ -315,13 +315,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=1024,
         help="MiB of address space per submission (enforced on Linux)",
     )
-    p = verb("verify", cmd_verify, "the course's own integrity checks and engine tests")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+    verb("verify", cmd_verify, "the course's own integrity checks and engine tests (extra arguments go to pytest)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.verb != "verify":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     try:
         return args.func(args)
     except LookupError as exc:  # an unknown lesson or exercise

@@ -30,10 +30,6 @@ def _setup_django() -> None:
     # The playground always runs on its own settings: a DJANGO_SETTINGS_MODULE inherited from
     # a test run (playground_project.test_settings, an in-memory database) would serve nothing.
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-    # `course` is installed, but the project's packages are only importable from the course
-    # root: make the verbs work from any folder.
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -52,7 +48,8 @@ def prepare_database(stdout: bool = True) -> dict[str, int]:
     from django.db.migrations.executor import MigrationExecutor
 
     database = Path(settings.DATABASES["default"]["NAME"])
-    database.parent.mkdir(parents=True, exist_ok=True)  # var/ is git-ignored, so a fresh clone lacks it
+    # var/ is git-ignored, so a fresh clone lacks it.
+    database.parent.mkdir(parents=True, exist_ok=True)
     executor = MigrationExecutor(connection)
     pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     call_command("migrate", interactive=False, verbosity=0)
@@ -84,7 +81,9 @@ def start(host: str = "127.0.0.1", port: int = 8000) -> int:
     return _runserver(host, port, reload=True)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = True, prepare: bool = True) -> int:
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, reload: bool = True, prepare: bool = True
+) -> int:
     """Serve the playground, preparing the database first unless `prepare` is False."""
     if prepare and not IN_RELOADER_CHILD:
         prepare_database()
@@ -109,6 +108,7 @@ def _banner(host: str, port: int) -> str:
     lessons = all_lessons()
     # Point at the first lesson the learner has not passed yet (as of their last check).
     lesson = next((item for item in lessons if not progress.lesson_passed(item)), lessons[0])
+    files = ", ".join(f"lessons/{lesson.slug}/{name}" for name in lesson.learner_files)
     rule = "─" * 72
     return "\n".join(
         [
@@ -117,7 +117,7 @@ def _banner(host: str, port: int) -> str:
             "",
             f"  Open      {_browser_url(host, port)}   every lesson: its text, browsable API and docs",
             f"  Read      lessons/{lesson.slug}/README.md",
-            f"  Edit      lessons/{lesson.slug}/exercise.py   (saving reloads the server)",
+            f"  Edit      {files}   (saving reloads the server)",
             f"  Check     make check L={lesson.nn}      (without make: python -m course check {lesson.nn})",
             "  Notebook  make notebook       (without make: python -m course notebook)",
             "",

@@ -2,23 +2,29 @@
 
 import sys
 
-from django.http import JsonResponse
+from rest_framework import status
+from rest_framework.exceptions import APIException
 
 from course.manifest import find_lesson
 
 
-def not_done(exercise_id: str) -> JsonResponse:
-    """Answer 501 Not Implemented, naming the exercise and where the lesson text explains it.
+class NotDone(APIException):
+    """Raised by a starter's stub: 501 Not Implemented, naming the exercise and its README section.
 
-    Call it from a starter's stub: `return not_done("E1")`. The lesson is the caller's.
+    It is a DRF exception, so any DRF code path (a view, a serializer, a permission) turns
+    it into a 501 response, in JSON or in the browsable API. The lesson is the caller's.
     """
-    module = sys._getframe(1).f_globals.get("__name__", "")
-    where = "the lesson's README.md"
-    try:
-        lesson = find_lesson(module.split(".")[1])
-        exercise = lesson.exercise(exercise_id)
-        where = f'lessons/{lesson.slug}/README.md, section "{exercise.id}. {exercise.title}"'
-    except (IndexError, LookupError):
-        pass
-    detail = f"Exercise {exercise_id} is not done yet: replace its TODO({exercise_id}) stub. See {where}."
-    return JsonResponse({"detail": detail, "exercise": exercise_id}, status=501)
+
+    status_code = status.HTTP_501_NOT_IMPLEMENTED
+
+    def __init__(self, exercise_id: str):
+        module = sys._getframe(1).f_globals.get("__name__", "")
+        where = "the lesson's README.md"
+        try:
+            lesson = find_lesson(module.split(".")[1])
+            exercise = lesson.exercise(exercise_id)
+            where = f'lessons/{lesson.slug}/README.md, section "{exercise.id}. {exercise.title}"'
+        except (IndexError, LookupError):
+            pass
+        detail = f"Exercise {exercise_id} is not done yet: replace its TODO({exercise_id}) stub. See {where}."
+        super().__init__({"detail": detail, "exercise": exercise_id})

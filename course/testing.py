@@ -189,7 +189,7 @@ def expect(
 def fail(reply: Reply, expected: str, because: str, mistake: str | None = None) -> None:
     __tracebackhide__ = True
     if reply.status == 501 and isinstance(reply.data, dict) and "exercise" in reply.data:
-        # Still the starter's stub (course.stubs.not_done): say so rather than guess a mistake.
+        # Still the starter's stub (course.stubs.NotDone): say so rather than guess a mistake.
         raise AssertionError(f"Called {reply.call}, got 501: {reply.data.get('detail')}")
     message = f"Called {reply.call}, got {reply.outcome}; expected {expected} because {because}."
     if mistake:

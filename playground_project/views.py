@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from markdown_it import MarkdownIt
 
 from course.manifest import all_lessons, find_lesson
@@ -31,11 +32,13 @@ def lesson_text(request, slug):
     return render(request, "playground/text.html", {"lesson": lesson, "html": html})
 
 
+@csrf_exempt  # an error page for every method: a POST must see the error, not a CSRF refusal
 def broken_lesson(request, error, **kwargs):
     """Every URL of a lesson whose code does not import answers with what to fix."""
     body = (
         f"Lesson {error.lesson} is broken, so its URLs are switched off until it imports again.\n\n"
-        f"{error.message}\n\nFix the file and save: the playground reloads by itself. "
+        f"{error.message}\n\nFix the file and save: `make start` reloads by itself (a notebook's "
+        f"own playground restarts when you run its first cell again). "
         f"The lesson text is still at /text/{error.lesson[1:3]}/.\n"
     )
     return HttpResponse(body, status=500, content_type="text/plain; charset=utf-8")
