@@ -28,7 +28,7 @@ def cmd_check(args) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=1))
     else:
-        render.print_report(report, _console())
+        render.print_report(report.to_json(), _console())
     if args.target == "lessons" and not report.error:
         progress.record(report)
     if report.error:
@@ -315,7 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1024,
         help="MiB of address space per submission (enforced on Linux)",
     )
-    verb("verify", cmd_verify, "the course's own integrity checks and engine tests (extra arguments go to pytest)")
+    verb(
+        "verify",
+        cmd_verify,
+        "the course's own integrity checks and engine tests (extra arguments go to pytest)",
+    )
     return parser
 
 

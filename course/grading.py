@@ -195,7 +195,7 @@ class StudentResult:
         """What the student would see from `check`, or why their submission did not run."""
         title = f"Feedback for {self.name}"
         if self.status != "error" and self.report:
-            return render.markdown(self.report, title=title)
+            return render.markdown(self.report.to_json(), title=title)
         lines = [f"# {title}", "", "Your submission could not be graded; it earns 0 points.", ""]
         lines += [self.message or "", ""]
         if self.output.strip():

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from course import ROOT
+from course import ROOT, render
 from course.manifest import Lesson, find_lesson
 from course.targets import ENV_VAR as TARGET_ENV_VAR
 from course.targets import current as current_target
@@ -430,7 +430,7 @@ class CheckResult(dict):
         for lesson in self.get("lessons", []):
             verdicts = " · ".join(f"{e['id']} {e['status']}" for e in lesson["exercises"])
             parts.append(
-                f"Lesson {lesson['number']:02d}: {_points(lesson['earned'])}/{lesson['possible']} points · {verdicts}"
+                f"Lesson {lesson['number']:02d}: {lesson['earned']:g}/{lesson['possible']} points · {verdicts}"
             )
         return "\n".join(parts) or "No lesson was checked."
 
@@ -466,81 +466,8 @@ def check(lesson: str | int | Lesson) -> CheckResult:
             f"`python -m course check {lesson.nn} --json` gave no report (exit code {done.returncode}):\n"
             f"{(done.stderr or done.stdout)[-BODY_LIMIT:]}"
         ) from None
-    _display(render_html(result), render_text(result))
+    _display(render.html(result), render.markdown(result, title=f"Lesson {lesson.nn}: check"))
     return result
-
-
-def render_text(result: dict) -> str:
-    """The verdicts as plain text: one block per exercise, `E1  PASS  3/3  title` first."""
-    lines = []
-    if result.get("error"):
-        lines.append(f"The check could not run:\n{result['error']}")
-    for lesson in result.get("lessons", []):
-        lines.append(
-            f"Lesson {lesson['number']:02d} · {lesson['title']}: "
-            f"{_points(lesson['earned'])}/{lesson['possible']} points"
-        )
-        if lesson.get("load_error"):
-            lines.append(
-                f"Your code does not load, so every exercise fails:\n  {lesson['load_error']}"
-            )
-        for e in lesson["exercises"]:
-            verdict = "PASS" if e["status"] == "pass" else "FAIL"
-            lines.append(
-                f"{e['id']:<4}{verdict:<6}{_points(e['earned'])}/{e['points']}  {e['title']}"
-            )
-            if e["status"] != "pass":
-                if e.get("message"):
-                    lines.append("      " + e["message"].replace("\n", "\n      "))
-                lines.append(f"      hint: {e['hint']}")
-    return "\n".join(lines)
-
-
-def render_html(result: dict) -> str:
-    """The verdicts as an HTML table, one row per exercise."""
-    esc = html.escape
-    cell = 'style="text-align:left;vertical-align:top"'
-    pre = 'style="white-space:pre-wrap;margin:0;font-size:90%"'
-    parts = []
-    if result.get("error"):
-        parts.append(
-            f"<p><b>The check could not run.</b></p><pre {pre}>{esc(result['error'])}</pre>"
-        )
-    for lesson in result.get("lessons", []):
-        parts.append(
-            f"<p><b>Lesson {lesson['number']:02d} · {esc(lesson['title'])}</b>: "
-            f"{_points(lesson['earned'])}/{lesson['possible']} points</p>"
-        )
-        if lesson.get("load_error"):
-            parts.append(
-                f'<p style="color:#b00020"><b>Your code does not load, so every exercise fails:</b></p>'
-                f"<pre {pre}>{esc(lesson['load_error'])}</pre>"
-            )
-        rows = []
-        for e in lesson["exercises"]:
-            passed = e["status"] == "pass"
-            verdict = (
-                '<span style="color:#1b7f3b">✔ pass</span>'
-                if passed
-                else '<span style="color:#b00020">✘ fail</span>'
-            )
-            message = "" if passed else f"<pre {pre}>{esc(e.get('message') or '')}</pre>"
-            hint = "" if passed else f"<code>{esc(e['hint'])}</code>"
-            rows.append(
-                f"<tr><td {cell}><b>{esc(e['id'])}</b></td><td {cell}>{esc(e['title'])}</td>"
-                f"<td {cell}>{verdict}</td><td {cell}>{_points(e['earned'])}/{e['points']}</td>"
-                f"<td {cell}>{message}</td><td {cell}>{hint}</td></tr>"
-            )
-        head = "".join(
-            f"<th {cell}>{name}</th>"
-            for name in ("", "Exercise", "Result", "Points", "First failure", "Hint")
-        )
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-    return "\n".join(parts)
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 def _display(html_text: str, plain_text: str) -> None:

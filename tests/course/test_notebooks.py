@@ -39,7 +39,9 @@ PROBE = (
     "{e['id']: e['status'] for lesson in _['lessons'] for e in lesson['exercises']}))"
 )
 SERVER_URL = re.compile(r"Started at http://127\.0\.0\.1:(\d+)/")
-TABLE_ROW = re.compile(r"^(E\d+)\s+(PASS|FAIL)\b", re.MULTILINE)
+# A row of the check's plain text (course.render.markdown): "- ✔ **E1. Title**: 3/3".
+TABLE_ROW = re.compile(r"^- (✔|✘) \*\*(E\d+)\.", re.MULTILINE)
+VERDICTS = {"✔": "pass", "✘": "fail"}
 
 
 def lesson_of(notebook):
@@ -162,8 +164,8 @@ def test_notebook_runs_headless(notebook, target):
     expected = {exercise.id: TARGETS[target] for exercise in lesson.exercises}
     check_cell = nb.cells[-2]
     shown = {
-        eid: verdict.lower()
-        for eid, verdict in TABLE_ROW.findall(outputs_text(check_cell, "display_data"))
+        eid: VERDICTS[mark]
+        for mark, eid in TABLE_ROW.findall(outputs_text(check_cell, "display_data"))
     }
     assert shown == expected, (
         f"{notebook.name} against {target}: the check table shows {shown}, expected {expected}.\n"
