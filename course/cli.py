@@ -112,8 +112,6 @@ def cmd_list(args) -> int:
 
 
 def cmd_progress(args) -> int:
-    from rich.progress_bar import ProgressBar
-
     from course import progress
 
     console = _console()
@@ -129,8 +127,8 @@ def cmd_progress(args) -> int:
             "[green]●[/]" if states[e.id] == "passed" else "[dim]○[/]" for e in lesson.exercises
         )
         console.print(f"{lesson.nn} {lesson.title:<45} {line}  {passed}/{len(states)}")
-    console.print()
-    console.print(ProgressBar(total=total, completed=done, width=50))
+    filled = round(40 * done / max(total, 1))
+    console.print(f"\n[green]{'█' * filled}[/][dim]{'░' * (40 - filled)}[/]")
     console.print(f"{done}/{total} points from passing exercises ({100 * done // max(total, 1)}%).")
     next_up = next((lr for lr in lessons if not progress.lesson_passed(lr)), None)
     if next_up:
