@@ -89,7 +89,9 @@ STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
-    # Only what every lesson shares: the OpenAPI schema generator for the docs pages.
+    # Only what every lesson shares: the OpenAPI schema generator for the docs pages. DRF's
+    # own defaults (Session then Basic authentication, AllowAny) apply to a view that sets
+    # nothing; the lessons on authentication and permissions set their classes per view.
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
