@@ -122,15 +122,7 @@ class ClientApi(Api):
             if getattr(response, "streaming", False)
             else response.content.decode("utf-8", "replace")
         )
-        return Reply(
-            method,
-            url,
-            body,
-            response.status_code,
-            {k.lower(): v for k, v in response.headers.items()},
-            text,
-            crash,
-        )
+        return _reply(method, url, body, response, text, crash)
 
 
 class HttpApi(Api):
@@ -150,14 +142,13 @@ class HttpApi(Api):
         if content_type:
             headers.setdefault("Content-Type", content_type)
         response = self.client.request(method, url, content=body, headers=headers)
-        return Reply(
-            method,
-            url,
-            body,
-            response.status_code,
-            {k.lower(): v for k, v in response.headers.items()},
-            response.text,
-        )
+        return _reply(method, url, body, response, response.text)
+
+
+def _reply(method, url, body, response, text, crash=None) -> Reply:
+    """A Reply from a Django test response or an httpx response (both have these two)."""
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    return Reply(method, url, body, response.status_code, headers, text, crash)
 
 
 def _describe_crash(exc: BaseException) -> str:

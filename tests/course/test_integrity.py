@@ -6,7 +6,6 @@ also over real HTTP; the starter fails every graded test; every known mistake is
 """
 
 import ast
-import os
 import re
 import shutil
 from functools import cache
@@ -16,8 +15,9 @@ import pytest
 from course.checking import CheckReport, run_in_subprocess
 from course.manifest import all_lessons
 
+from .conftest import IN_CI, starter_is_pristine
+
 LESSONS = all_lessons()
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def lesson_id(lesson):
@@ -72,11 +72,6 @@ def exercise_markers(lesson) -> dict[str, int]:
                 if found:
                     counts[found] = counts.get(found, 0) + 1
     return counts
-
-
-def starter_is_pristine(lesson) -> bool:
-    text = (lesson.folder / "exercise.py").read_text(encoding="utf-8")
-    return all(f"TODO({e.id})" in text for e in lesson.exercises)
 
 
 # ------------------------------------------------------------------ 1. every part is there

@@ -24,11 +24,12 @@ from nbclient.exceptions import CellExecutionError
 
 from course.manifest import NOTEBOOKS_DIR, all_lessons
 
+from .conftest import IN_CI, starter_is_pristine
+
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 60  # seconds; the slowest cells (starting the server, checking) take about 2
 TARGETS = {"lessons": "fail", "solutions": "pass"}  # target -> every exercise's verdict
 TARGET_LABELS = {"lessons": "starter", "solutions": "solutions"}
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # Appended to the executed copy only: prints what the check cell returned (`_` is the last
 # result), so the returned data is tested as well as the table it displayed.
@@ -46,12 +47,6 @@ VERDICTS = {"✔": "pass", "✘": "fail"}
 
 def lesson_of(notebook):
     return next((lesson for lesson in all_lessons() if lesson.slug == notebook.stem), None)
-
-
-def starter_is_pristine(lesson) -> bool:
-    """The same test as test_integrity.py: a learner's working copy holds their own work."""
-    text = (lesson.folder / "exercise.py").read_text(encoding="utf-8")
-    return all(f"TODO({e.id})" in text for e in lesson.exercises)
 
 
 def kernel_env(target: str) -> dict[str, str]:
