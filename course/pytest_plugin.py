@@ -19,7 +19,8 @@ from course import targets
 from course.loading import load_error
 from course.manifest import lesson_for_test_file
 
-RESULTS_KEY = pytest.StashKey[list]()
+TARGET_KEY = pytest.StashKey[targets.Target]()
+LOAD_ERRORS_KEY = pytest.StashKey[dict]()  # lesson slug -> LoadError or None, tried once per run
 
 
 def pytest_addoption(parser):
@@ -46,13 +47,13 @@ def pytest_configure(config):
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     targets.install(target)
-    config.stash[RESULTS_KEY] = []
-    config._course_target = target
-    config._course_load_errors = {}
+    config.stash[TARGET_KEY] = target
+    config.stash[LOAD_ERRORS_KEY] = {}
 
 
 def pytest_report_header(config):
-    return f"course target: {config._course_target} ({config._course_target.root})"
+    target = config.stash[TARGET_KEY]
+    return f"course target: {target} ({target.root})"
 
 
 def _lesson(item):
@@ -65,7 +66,7 @@ def pytest_runtest_setup(item):
     lesson = _lesson(item)
     if lesson is None:
         return
-    errors = item.config._course_load_errors
+    errors = item.config.stash[LOAD_ERRORS_KEY]
     if lesson.slug not in errors:
         errors[lesson.slug] = load_error(lesson)
     if errors[lesson.slug] is not None:
@@ -79,7 +80,7 @@ def learner_message(excinfo) -> str:
         return str(exc.msg)
     if isinstance(exc, AssertionError):
         text = str(exc)
-        head, sep, _explanation = text.partition("\nassert ")
+        head = text.partition("\nassert ")[0]
         return head if head.strip() else text
     return f"{type(exc).__name__}: {exc}"
 
@@ -152,7 +153,7 @@ class ResultRecorder:
         path = self.config.getoption("course_results")
         if not path:
             return
-        target = self.config._course_target
+        target = self.config.stash[TARGET_KEY]
         from course.manifest import all_lessons
 
         payload = {
@@ -162,7 +163,7 @@ class ResultRecorder:
             "loaded_files": {lr.slug: target.fingerprint(lr) for lr in all_lessons()},
             "load_errors": {
                 slug: error.message
-                for slug, error in self.config._course_load_errors.items()
+                for slug, error in self.config.stash[LOAD_ERRORS_KEY].items()
                 if error
             },
             "duration": time.perf_counter() - self.started,
@@ -179,10 +180,7 @@ def _source(function) -> str | None:
 
 
 def pytest_sessionstart(session):
-    config = session.config
-    recorder = ResultRecorder(config)
-    config.pluginmanager.register(recorder, "course-results")
-    config._course_recorder = recorder
+    session.config.pluginmanager.register(ResultRecorder(session.config), "course-results")
 
 
 # ---------------------------------------------------------------- fixtures for graded tests
