@@ -184,32 +184,26 @@ def run_in_process(lessons: list[Lesson], target: str = "lessons") -> CheckRepor
     with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
         results_path = Path(scratch) / "results.json"
         sink = io.StringIO()
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _cwd(ROOT):
+        with (
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+            contextlib.chdir(ROOT),
+        ):
             code = pytest.main(pytest_args(lessons, target, results_path))
-        if not results_path.exists():
-            return _failed_run(lessons, target, started, f"exit code {int(code)}", sink.getvalue())
+        return _read_report(results_path, lessons, target, started, int(code), sink.getvalue())
+
+
+def _read_report(results_path, lessons, target, started, code, output) -> CheckReport:
+    """The report from a run's results file; without one, every exercise fails and it says why."""
+    if results_path.exists():
         payload = json.loads(results_path.read_text(encoding="utf-8"))
-    report = build_report(payload, lessons, target)
+        report = build_report(payload, lessons, target)
+    else:
+        empty = [LessonResult(lr, [ExerciseResult(e) for e in lr.exercises]) for lr in lessons]
+        report = CheckReport(target, empty, 0.0)
+        report.error = f"pytest stopped before grading (exit code {code}):\n{output[-3000:]}"
     report.duration = time.perf_counter() - started
     return report
-
-
-def _failed_run(lessons, target, started, why, output) -> CheckReport:
-    """A run that wrote no results: every exercise fails and the report says why."""
-    empty = [LessonResult(lr, [ExerciseResult(e) for e in lr.exercises]) for lr in lessons]
-    report = CheckReport(target, empty, time.perf_counter() - started)
-    report.error = f"pytest stopped before grading ({why}):\n{output[-3000:]}"
-    return report
-
-
-@contextlib.contextmanager
-def _cwd(path: Path):
-    before = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 def lessons_from_args(keys: list[str] | None) -> list[Lesson]:
@@ -240,11 +234,6 @@ def run_in_subprocess(
             text=True,
             timeout=timeout,
         )
-        if not results_path.exists():
-            return _failed_run(
-                lessons, target, started, f"exit code {done.returncode}", done.stdout + done.stderr
-            )
-        payload = json.loads(results_path.read_text(encoding="utf-8"))
-    report = build_report(payload, lessons, target)
-    report.duration = time.perf_counter() - started
-    return report
+        return _read_report(
+            results_path, lessons, target, started, done.returncode, done.stdout + done.stderr
+        )

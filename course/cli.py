@@ -44,7 +44,9 @@ def cmd_check(args) -> int:
 def cmd_watch(args) -> int:
     from watchfiles import watch
 
-    lessons = [find_lesson(k) for k in args.lessons] if args.lessons else list(all_lessons())
+    from course.checking import lessons_from_args
+
+    lessons = lessons_from_args(args.lessons)
     files = {lesson.folder / name for lesson in lessons for name in lesson.learner_files}
     command = [sys.executable, "-m", "course", "check", *(lr.nn for lr in lessons)]
     console = _console()
@@ -121,12 +123,13 @@ def cmd_progress(args) -> int:
 
     console = _console()
     lessons = all_lessons()
+    states_of = {lesson.slug: progress.state(lesson) for lesson in lessons}
     total = sum(lr.points for lr in lessons)
     done = sum(
-        e.points for lr in lessons for e in lr.exercises if progress.state(lr)[e.id] == "passed"
+        e.points for lr in lessons for e in lr.exercises if states_of[lr.slug][e.id] == "passed"
     )
     for lesson in lessons:
-        states = progress.state(lesson)
+        states = states_of[lesson.slug]
         passed = sum(s == "passed" for s in states.values())
         line = " ".join(
             "[green]●[/]" if states[e.id] == "passed" else "[dim]○[/]" for e in lesson.exercises
@@ -135,7 +138,9 @@ def cmd_progress(args) -> int:
     filled = round(40 * done / max(total, 1))
     console.print(f"\n[green]{'█' * filled}[/][dim]{'░' * (40 - filled)}[/]")
     console.print(f"{done}/{total} points from passing exercises ({100 * done // max(total, 1)}%).")
-    next_up = next((lr for lr in lessons if not progress.lesson_passed(lr)), None)
+    next_up = next(
+        (lr for lr in lessons if any(s != "passed" for s in states_of[lr.slug].values())), None
+    )
     if next_up:
         console.print(f"Next: lessons/{next_up.slug}/README.md, then `make check L={next_up.nn}`.")
     else:
@@ -282,7 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = verb("check", cmd_check, "check your exercises (all lessons, or the ones named)")
     p.add_argument("lessons", nargs="*", metavar="NN")
     p.add_argument(
-        "--target", default="lessons", help="lessons (your work), solutions, or a folder"
+        "--target",
+        default=os.environ.get("COURSE_TARGET", "lessons"),
+        help="lessons (your work, the default), solutions, or a folder; COURSE_TARGET sets the default",
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p = verb("watch", cmd_watch, "re-check on every save")

@@ -35,8 +35,8 @@ from typing import Any
 import httpx
 
 from course import ROOT, render
+from course.loading import display_path
 from course.manifest import Lesson, find_lesson
-from course.targets import ENV_VAR as TARGET_ENV_VAR
 from course.targets import current as current_target
 
 PLAYGROUND_URL = "http://127.0.0.1:8000"
@@ -321,7 +321,7 @@ class LessonClient:
             return
         changed = [p for p in _lesson_sources(self.lesson) if _mtime(p) > self._server.started_at]
         if changed:
-            names = ", ".join(_shown(p) for p in changed)
+            names = ", ".join(display_path(p) for p in changed)
             print(
                 f"Note: {names} changed after this notebook's server started, which still serves "
                 f"the earlier code. Run the first cell again to serve your changes.\n"
@@ -340,13 +340,6 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(ROOT))
-    except ValueError:
-        return str(path)
 
 
 def describe_exchange(response: httpx.Response, sent_headers: dict[str, str] | None = None) -> str:
@@ -447,9 +440,6 @@ def check(lesson: str | int | Lesson) -> CheckResult:
     if not isinstance(lesson, Lesson):
         lesson = find_lesson(lesson)
     command = [sys.executable, "-m", "course", "check", lesson.nn, "--json"]
-    target = os.environ.get(TARGET_ENV_VAR)
-    if target:  # `check` grades `lessons` unless told otherwise, whatever the environment says
-        command += ["--target", target]
     done = subprocess.run(
         command,
         cwd=ROOT,

@@ -17,7 +17,7 @@ import socket
 import sys
 from pathlib import Path
 
-from course import ROOT
+from course.loading import display_path
 
 SETTINGS_MODULE = "playground_project.settings"
 
@@ -61,7 +61,7 @@ def prepare_database(stdout: bool = True) -> dict[str, int]:
     if stdout:
         migrations = f"{pending} migrations applied" if pending else "up to date"
         rows = ", ".join(f"{n} {what}" for what, n in counts.items())
-        print(f"Database {_shown_path(database)}: {migrations}; demo data: {rows}.")
+        print(f"Database {display_path(database)}: {migrations}; demo data: {rows}.")
     return counts
 
 
@@ -144,10 +144,3 @@ def _port_taken(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _shown_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
