@@ -187,13 +187,25 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture
-def api(request):
-    """An API client over the transport chosen with --transport."""
+def make_api(request):
+    """Make more API clients over the chosen transport: one per user, each with its own cookies."""
     from course.testing import ClientApi, HttpApi
 
-    if request.config.getoption("transport") == "live":
-        client = HttpApi(request.getfixturevalue("live_server").url)
-        yield client
-        client.close()  # no keep-alive connection may outlive the test's server thread
-        return
-    yield ClientApi()
+    live = request.config.getoption("transport") == "live"
+    opened = []
+
+    def make():
+        client = HttpApi(request.getfixturevalue("live_server").url) if live else ClientApi()
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        if live:
+            client.close()  # no keep-alive connection may outlive the test's server thread
+
+
+@pytest.fixture
+def api(make_api):
+    """An API client over the transport chosen with --transport."""
+    return make_api()

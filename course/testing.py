@@ -106,6 +106,9 @@ class ClientApi(Api):
     def __init__(self, **client_kwargs):
         from rest_framework.test import APIClient
 
+        # Enforce CSRF as a browser-facing server does: the default test client skips it, so a
+        # session login would pass tests that real HTTP refuses.
+        client_kwargs.setdefault("enforce_csrf_checks", True)
         self.client = APIClient(**client_kwargs)
         self.client.raise_request_exception = False  # a crashing view is a 500, as over HTTP
 

@@ -30,6 +30,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_extensions",
+    # Lessons 08-11: DRF's token table, simplejwt and its refresh-token blacklist (all migrated).
+    "rest_framework.authtoken",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "playground_project.domain",
     # Every lesson is an app of its own, found from the manifests.
     *(f"lessons.{lesson.slug}" for lesson in all_lessons()),

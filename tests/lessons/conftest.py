@@ -3,10 +3,35 @@
 import itertools
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from playground_project.domain.models import Course, Enrolment, Student
 
 _numbers = itertools.count(1)
+
+PASSWORD = "correct-horse-battery-9"  # every user made by make_user has it, unless told otherwise
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles count requests in the cache: every test starts with none counted."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user():
+    """Create a user with PASSWORD (or `password=`); `is_staff=True` for an admin."""
+
+    def make(username=None, *, password=PASSWORD, **fields):
+        n = next(_numbers)
+        username = username or f"user{n}"
+        fields.setdefault("email", f"{username}@example.com")
+        return get_user_model().objects.create_user(username, password=password, **fields)
+
+    return make
 
 
 @pytest.fixture
