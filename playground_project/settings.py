@@ -5,6 +5,7 @@ authentication and permission classes on its views, so that no lesson changes an
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from course.manifest import all_lessons
@@ -108,4 +109,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Function views in early lessons carry no schema hints; the docs still list them.
     "DISABLE_ERRORS_AND_WARNINGS": True,
+}
+
+# Lesson 10: JSON Web Tokens, read once by simplejwt at import. Access tokens live 5 minutes
+# because nothing can revoke one before it expires; each refresh token works once, since a
+# refresh answers a new one and blacklists the old. The signing key is not SECRET_KEY: changing
+# it ends every JWT without touching sessions or password-reset links, and a leak of one is not
+# a leak of the other. Anywhere but this playground, set DJANGO_JWT_SIGNING_KEY to 32+ random bytes.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    "ROTATE_REFRESH_TOKENS": True,  # a refresh also answers a new refresh token...
+    "BLACKLIST_AFTER_ROTATION": True,  # ...and blacklists the old one (only with rotation on)
+    "ALGORITHM": "HS256",  # one shared secret both signs and verifies
+    "SIGNING_KEY": os.environ.get(
+        "DJANGO_JWT_SIGNING_KEY", "playground-only-jwt-signing-key-do-not-deploy-0123456789abcdef"
+    ),
+    "AUTH_HEADER_TYPES": ("Bearer",),  # Authorization: Bearer <access token>
 }
