@@ -94,6 +94,38 @@ class Api:
     def delete(self, url, **kwargs) -> Reply:
         return self.request("DELETE", url, **kwargs)
 
+    # Session logins, as a browser does them, over either transport (lesson 08 on).
+
+    def cookie(self, name: str) -> str | None:
+        """The value of a cookie the server has set on this client, or None."""
+        raise NotImplementedError
+
+    def csrf_headers(self) -> dict[str, str]:
+        """`X-CSRFToken` with the csrftoken cookie's value: what an unsafe request in a session sends."""
+        token = self.cookie("csrftoken")
+        return {"X-CSRFToken": token} if token else {}
+
+    def login(self, username: str, password: str, url: str | None = None) -> Reply:
+        """Log in with a login form (the browsable API's by default); a success answers 302.
+
+        GET the form first: its answer sets the csrftoken cookie, which the POST sends back as
+        `csrfmiddlewaretoken`. The session cookie is kept for the next requests, and the CSRF
+        token is the new one Django sets at login (read it with `csrf_headers()`).
+        """
+        if url is None:
+            from django.urls import reverse
+
+            url = reverse("rest_framework:login")
+        self.get(url)
+        form = {
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": self.cookie("csrftoken") or "",
+        }
+        return self.post(
+            url, content=urlencode(form), content_type="application/x-www-form-urlencoded"
+        )
+
     def _send(self, method, url, body, content_type, headers) -> Reply:
         raise NotImplementedError
 
@@ -111,6 +143,10 @@ class ClientApi(Api):
         client_kwargs.setdefault("enforce_csrf_checks", True)
         self.client = APIClient(**client_kwargs)
         self.client.raise_request_exception = False  # a crashing view is a 500, as over HTTP
+
+    def cookie(self, name: str) -> str | None:
+        morsel = self.client.cookies.get(name)
+        return morsel.value if morsel is not None and morsel.value else None
 
     def _send(self, method, url, body, content_type, headers) -> Reply:
         kwargs = {"headers": headers}
@@ -140,6 +176,9 @@ class HttpApi(Api):
 
     def close(self) -> None:
         self.client.close()
+
+    def cookie(self, name: str) -> str | None:
+        return self.client.cookies.get(name) or None
 
     def _send(self, method, url, body, content_type, headers) -> Reply:
         if content_type:
