@@ -1,0 +1,1 @@
+"""Lesson 04: class-based views with APIView."""
