@@ -1,0 +1,536 @@
+"""Graded tests for lesson 02: serializers written by hand (lessons/l02_serializers/exercise.py)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from course.testing import expect, expect_status
+from playground_project.domain.models import Course, Enrolment
+
+E1 = pytest.mark.exercise("E1")
+E2 = pytest.mark.exercise("E2")
+E3 = pytest.mark.exercise("E3")
+
+NON_FIELD = "non_field_errors"
+UNIQUE_CODE = (
+    'Give `code` validators=[UniqueValidator(queryset=Course.objects.all(), lookup="iexact")]: '
+    "without it the database's unique constraint raises IntegrityError (a 500), and with the "
+    "default lookup a lower-case copy slips past it, since validators run before validate_code() "
+    "upper-cases."
+)
+PATCH_FALLBACK = (
+    "Under PATCH, attrs holds only the fields sent: take a missing field from self.instance "
+    '(attrs["code"] if "code" in attrs else self.instance.code), never attrs["code"] alone.'
+)
+PATCH_FALLBACK_E2 = (
+    "Under PATCH, attrs holds only the fields sent: take the missing half of the pair from "
+    'self.instance (attrs["student"] if "student" in attrs else self.instance.student), and '
+    "leave the enrolment itself out of the search for duplicates."
+)
+CREATE_RETURNS = "Did create() (or update()) forget to return the instance? save() needs it back."
+
+
+def courses_url():
+    return reverse("l02:course-list")
+
+
+def course_url(pk):
+    return reverse("l02:course-detail", kwargs={"pk": pk})
+
+
+def enrolments_url():
+    return reverse("l02:enrolment-list")
+
+
+def enrolment_url(pk):
+    return reverse("l02:enrolment-detail", kwargs={"pk": pk})
+
+
+def register_url():
+    return reverse("l02:register")
+
+
+def errors_under(reply, key):
+    """The errors the reply lists under `key`, or None."""
+    return reply.data.get(key) if isinstance(reply.data, dict) else None
+
+
+# ------------------------------------------------------------------ E1: courses by hand
+
+
+@E1
+def test_e1_list_shows_each_course_with_its_four_fields(api, make_course):
+    """GET lists every course as exactly id, code, title and credits."""
+    course = make_course(code="DRF101", title="REST APIs", credits=5)
+    reply = api.get(courses_url())
+    expect_status(reply, 200, "GET lists the courses (E1)")
+    expect(
+        reply.data == [{"id": course.pk, "code": "DRF101", "title": "REST APIs", "credits": 5}],
+        reply,
+        f'[{{"id": {course.pk}, "code": "DRF101", "title": "REST APIs", "credits": 5}}]',
+        "CourseSerializer declares exactly the fields id, code, title and credits (E1)",
+    )
+
+
+@E1
+def test_e1_create_saves_the_code_in_upper_case(api):
+    """POST creates the course, answers 201 with its id, and saves the code upper-cased."""
+    reply = api.post(courses_url(), {"code": "api300", "title": "API design", "credits": 10})
+    expect_status(reply, 201, "the body is a valid course (E1)", mistake=CREATE_RETURNS)
+    expect(
+        isinstance(reply.data, dict)
+        and reply.data.get("code") == "API300"
+        and isinstance(reply.data.get("id"), int),
+        reply,
+        'the new course with its id and "code": "API300"',
+        "validate_code() returns the upper-cased code, and that is what save() stores (E1)",
+    )
+    expect(
+        Course.objects.filter(code="API300").exists(),
+        reply,
+        "a course API300 in the database",
+        "save() calls create(), which must create the row (E1)",
+    )
+
+
+@E1
+def test_e1_credits_default_to_5_and_id_is_read_only(api):
+    """A POST without credits gets 5; an `id` in the body is ignored: the database chooses it."""
+    reply = api.post(courses_url(), {"id": 4242, "code": "DB220", "title": "Indexes"})
+    expect_status(
+        reply, 201, "credits is optional and id is read-only (E1)", mistake=CREATE_RETURNS
+    )
+    expect(
+        isinstance(reply.data, dict)
+        and reply.data.get("credits") == 5
+        and reply.data.get("id") != 4242,
+        reply,
+        '"credits": 5 and an id chosen by the database, not 4242',
+        "credits has default=5, and id is declared read_only=True (E1)",
+    )
+
+
+@E1
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        pytest.param({"code": "DRF1", "title": "Short code"}, "code", id="code-DRF1"),
+        pytest.param({"code": "DRF-101", "title": "A dash"}, "code", id="code-DRF-101"),
+        pytest.param({"code": "PY201"}, "title", id="title-missing"),
+        pytest.param({"code": "PY201", "title": "x" * 121}, "title", id="title-too-long"),
+        pytest.param({"code": "PY201", "title": "Zero", "credits": 0}, "credits", id="credits-0"),
+        pytest.param({"code": "PY201", "title": "Many", "credits": 31}, "credits", id="credits-31"),
+    ],
+)
+def test_e1_invalid_field_answers_400_under_that_field(api, body, field):
+    """A field that breaks its own rule answers 400 with the error keyed by that field."""
+    reply = api.post(courses_url(), body)
+    expect_status(reply, 400, f"`{field}` is invalid in this body (E1)")
+    expect(
+        errors_under(reply, field),
+        reply,
+        f"errors under {field!r}",
+        "is_valid(raise_exception=True) answers serializer.errors, keyed by field (E1)",
+    )
+    expect(
+        not Course.objects.exists(), reply, "no course saved", "invalid data is never saved (E1)"
+    )
+
+
+@E1
+@pytest.mark.parametrize("code", ["DRF101", "drf101"])
+def test_e1_taken_code_answers_400_whatever_the_case(api, make_course, code):
+    """A code that exists already, in any case, answers 400 under `code`, never a 500."""
+    make_course(code="DRF101")
+    reply = api.post(courses_url(), {"code": code, "title": "Again"})
+    expect_status(reply, 400, f"DRF101 exists, so {code!r} is taken (E1)", mistake=UNIQUE_CODE)
+    expect(
+        errors_under(reply, "code"),
+        reply,
+        'errors under "code"',
+        "the uniqueness rule belongs to the field (E1)",
+        mistake=UNIQUE_CODE,
+    )
+
+
+@E1
+def test_e1_introductory_course_over_10_credits_is_a_non_field_error(api):
+    """A level-1 course (DRF150) with 12 credits answers 400 under non_field_errors."""
+    reply = api.post(courses_url(), {"code": "DRF150", "title": "Too big", "credits": 12})
+    expect_status(
+        reply,
+        400,
+        "an introductory course (level 1) carries at most 10 credits (E1)",
+        mistake="Write the rule in validate(self, attrs): it needs both code and credits.",
+    )
+    expect(
+        errors_under(reply, NON_FIELD),
+        reply,
+        'errors under "non_field_errors"',
+        "an error raised in validate() with a plain message concerns no single field (E1)",
+        mistake='Raise serializers.ValidationError("...") with a message, not a dict keyed by a field.',
+    )
+
+
+@E1
+def test_e1_higher_level_course_may_carry_more_credits(api):
+    """The credit limit applies to level 1 only: PY250 with 12 credits is fine."""
+    reply = api.post(courses_url(), {"code": "PY250", "title": "Advanced", "credits": 12})
+    expect_status(
+        reply, 201, "PY250 is level 2, where 12 credits are allowed (E1)", mistake=CREATE_RETURNS
+    )
+
+
+@E1
+def test_e1_patch_credits_checks_the_stored_code(api, make_course):
+    """PATCH {"credits": 12} on a level-1 course is refused: validate() reads the stored code."""
+    course = make_course(code="DRF101", credits=5)
+    reply = api.patch(course_url(course.pk), {"credits": 12})
+    expect_status(
+        reply,
+        400,
+        "DRF101 is stored as level 1, so 12 credits break the rule even though only credits were sent (E1)",
+        mistake=PATCH_FALLBACK,
+    )
+    course.refresh_from_db()
+    expect(course.credits == 5, reply, "credits still 5", "a refused PATCH saves nothing (E1)")
+
+
+@E1
+def test_e1_patch_changes_only_the_fields_sent(api, make_course):
+    """PATCH {"title": ...} answers 200, changes the title and keeps code and credits."""
+    course = make_course(code="DB110", title="Before", credits=10)
+    reply = api.patch(course_url(course.pk), {"title": "After"})
+    expect_status(
+        reply,
+        200,
+        "a PATCH may send one field only (E1)",
+        mistake=PATCH_FALLBACK + " " + CREATE_RETURNS,
+    )
+    course.refresh_from_db()
+    expect(
+        (course.code, course.title, course.credits) == ("DB110", "After", 10),
+        reply,
+        "DB110 / After / 10 credits in the database",
+        "update() sets only the fields in validated_data (E1)",
+    )
+
+
+@E1
+def test_e1_put_replaces_the_course_and_may_keep_its_own_code(api, make_course):
+    """PUT with the course's own code is not a clash: the course is updated and answers 200."""
+    course = make_course(code="DRF101", title="Old", credits=5)
+    reply = api.put(course_url(course.pk), {"code": "drf101", "title": "New", "credits": 8})
+    expect_status(
+        reply,
+        200,
+        "a course does not clash with itself (UniqueValidator leaves out the instance) (E1)",
+        mistake=CREATE_RETURNS,
+    )
+    course.refresh_from_db()
+    expect(
+        (course.code, course.title, course.credits) == ("DRF101", "New", 8),
+        reply,
+        "DRF101 / New / 8 credits in the database",
+        "save() with an instance calls update(), which must save every field sent (E1)",
+    )
+    expect(
+        Course.objects.count() == 1, reply, "still one course", "PUT updates; it never creates (E1)"
+    )
+
+
+# ------------------------------------------------------------------ E2: enrolments
+
+
+@pytest.fixture
+def ada_in_drf(make_course, make_student, enrol):
+    """Ada enrolled in DRF101; PY201 exists too."""
+    drf = make_course(code="DRF101")
+    py = make_course(code="PY201")
+    ada = make_student(name="Ada Lovelace")
+    enrol(drf, ada)
+    return ada, drf, py, Enrolment.objects.get(student=ada, course=drf)
+
+
+@E2
+def test_e2_list_shows_students_and_courses_by_id(api, ada_in_drf):
+    """GET lists each enrolment as id, student, course (both by id), grade and enrolled_on."""
+    ada, drf, _, enrolment = ada_in_drf
+    reply = api.get(enrolments_url())
+    expect_status(reply, 200, "GET lists the enrolments (E2)")
+    item = reply.data[0] if isinstance(reply.data, list) and reply.data else {}
+    expect(
+        isinstance(item, dict)
+        and set(item) == {"id", "student", "course", "grade", "enrolled_on"}
+        and (item["id"], item["student"], item["course"], item["grade"])
+        == (enrolment.pk, ada.pk, drf.pk, ""),
+        reply,
+        f'[{{"id": {enrolment.pk}, "student": {ada.pk}, "course": {drf.pk}, "grade": "", "enrolled_on": ...}}]',
+        "PrimaryKeyRelatedField shows a related object as its id (E2)",
+    )
+
+
+@E2
+def test_e2_create_answers_201(api, make_course, make_student):
+    """POST with a student and a course enrols the student: 201, grade empty, date set."""
+    course, student = make_course(), make_student()
+    reply = api.post(enrolments_url(), {"student": student.pk, "course": course.pk})
+    expect_status(
+        reply, 201, "the student is not enrolled in this course yet (E2)", mistake=CREATE_RETURNS
+    )
+    expect(
+        isinstance(reply.data, dict)
+        and reply.data.get("grade") == ""
+        and reply.data.get("enrolled_on")
+        and Enrolment.objects.filter(student=student, course=course).exists(),
+        reply,
+        'the new enrolment with "grade": "" and today\'s enrolled_on, saved in the database',
+        "grade is optional and enrolled_on is set by the model (E2)",
+    )
+
+
+@E2
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        pytest.param({"student": 999_999}, "student", id="unknown-student"),
+        pytest.param({"course": 999_999}, "course", id="unknown-course"),
+        pytest.param({"grade": "Z"}, "grade", id="grade-Z"),
+    ],
+)
+def test_e2_invalid_field_answers_400_under_that_field(
+    api, make_course, make_student, change, field
+):
+    """An unknown student or course id, or a grade outside A-F, answers 400 under that field."""
+    body = {"student": make_student().pk, "course": make_course().pk, **change}
+    reply = api.post(enrolments_url(), body)
+    expect_status(reply, 400, f"`{field}` is invalid in this body (E2)")
+    expect(
+        errors_under(reply, field),
+        reply,
+        f"errors under {field!r}",
+        "PrimaryKeyRelatedField and ChoiceField reject what they cannot accept (E2)",
+    )
+
+
+@E2
+def test_e2_duplicate_enrolment_is_a_non_field_error(api, ada_in_drf):
+    """Enrolling a student twice in one course answers 400 under non_field_errors, never 500."""
+    ada, drf, _, _ = ada_in_drf
+    reply = api.post(enrolments_url(), {"student": ada.pk, "course": drf.pk})
+    expect_status(
+        reply,
+        400,
+        "Ada is already enrolled in DRF101 (E2)",
+        mistake="Check in validate() for an existing Enrolment with the same student and course; left to the database's unique constraint, it is an IntegrityError: a 500.",
+    )
+    expect(
+        errors_under(reply, NON_FIELD),
+        reply,
+        'errors under "non_field_errors"',
+        "the clash is about the pair, not one field (E2)",
+    )
+    expect(
+        Enrolment.objects.count() == 1,
+        reply,
+        "still one enrolment",
+        "a duplicate is not saved (E2)",
+    )
+
+
+@E2
+def test_e2_patch_grade_alone_answers_200(api, ada_in_drf):
+    """PATCH {"grade": "A"} sends neither student nor course, and still passes validate()."""
+    _, _, _, enrolment = ada_in_drf
+    reply = api.patch(enrolment_url(enrolment.pk), {"grade": "A"})
+    expect_status(reply, 200, "a PATCH may send one field only (E2)", mistake=PATCH_FALLBACK_E2)
+    enrolment.refresh_from_db()
+    expect(enrolment.grade == "A", reply, 'grade "A" saved', "update() saves the fields sent (E2)")
+
+
+@E2
+def test_e2_patch_into_a_course_already_taken_is_refused(api, ada_in_drf, enrol):
+    """PATCH {"course": ...} to a course the student already takes: 400, checked with the stored student."""
+    ada, _, py, enrolment = ada_in_drf
+    enrol(py, ada)
+    reply = api.patch(enrolment_url(enrolment.pk), {"course": py.pk})
+    expect_status(
+        reply,
+        400,
+        "Ada already takes PY201: with the stored student, the new pair is a duplicate (E2)",
+        mistake=PATCH_FALLBACK_E2,
+    )
+    expect(
+        errors_under(reply, NON_FIELD),
+        reply,
+        'errors under "non_field_errors"',
+        "the clash is about the pair (E2)",
+    )
+
+
+@E2
+def test_e2_patch_into_a_free_course_moves_the_enrolment(api, ada_in_drf):
+    """PATCH {"course": ...} to a course the student does not take answers 200 and saves it."""
+    _, _, py, enrolment = ada_in_drf
+    reply = api.patch(enrolment_url(enrolment.pk), {"course": py.pk})
+    expect_status(reply, 200, "Ada does not take PY201 yet (E2)", mistake=PATCH_FALLBACK_E2)
+    enrolment.refresh_from_db()
+    expect(
+        enrolment.course_id == py.pk, reply, "the enrolment now in PY201", "update() saves it (E2)"
+    )
+
+
+@E2
+def test_e2_put_with_its_own_student_and_course_is_not_a_duplicate(api, ada_in_drf):
+    """PUT repeating the enrolment's own student and course, with a grade: 200, not a clash with itself."""
+    ada, drf, _, enrolment = ada_in_drf
+    reply = api.put(
+        enrolment_url(enrolment.pk), {"student": ada.pk, "course": drf.pk, "grade": "B"}
+    )
+    expect_status(
+        reply,
+        200,
+        "the only enrolment with this pair is the one being updated (E2)",
+        mistake="On update, leave the enrolment itself out of the search: .exclude(pk=self.instance.pk).",
+    )
+    enrolment.refresh_from_db()
+    expect(enrolment.grade == "B", reply, 'grade "B" saved', "update() saves the fields sent (E2)")
+
+
+# ------------------------------------------------------------------ E3: sign-up
+
+User = get_user_model()
+STRONG = "  apollo guidance 1969  "  # leading and trailing spaces are part of it
+ALL_FIELDS = (
+    "Declare exactly id, username, email and a password with write_only=True. A ModelSerializer "
+    'with fields = "__all__" for users shows the password hash and accepts is_staff and '
+    "is_superuser from the client."
+)
+
+
+def signup(username="mhamilton", password=STRONG, **extra):
+    return {"username": username, "email": f"{username}@example.com", "password": password, **extra}
+
+
+@E3
+def test_e3_answer_shows_id_username_and_email_only(api):
+    """POST answers 201 with exactly id, username and email: the password never comes back."""
+    reply = api.post(register_url(), signup())
+    expect_status(reply, 201, "the sign-up is valid (E3)", mistake=CREATE_RETURNS)
+    expect(
+        isinstance(reply.data, dict) and set(reply.data) == {"id", "username", "email"},
+        reply,
+        "exactly the keys id, username and email",
+        "a password, even hashed, must never leave the server (E3)",
+        mistake=ALL_FIELDS,
+    )
+
+
+@E3
+def test_e3_password_is_stored_hashed(api):
+    """The stored password is a hash that check_password() accepts, never the text sent."""
+    reply = api.post(register_url(), signup())
+    expect_status(reply, 201, "the sign-up is valid (E3)", mistake=CREATE_RETURNS)
+    user = User.objects.filter(username="mhamilton").first()
+    stored = user.password if user else None
+    if stored in (STRONG, STRONG.strip()):
+        mistake = (
+            "The password is stored as typed: create the user with User.objects.create_user(...), "
+            "which hashes it; User.objects.create(password=...) does not."
+        )
+    else:
+        mistake = (
+            "Keep trim_whitespace=False on the password field: by default CharField cuts the "
+            "spaces off, so the password hashed is not the one typed."
+        )
+    expect(
+        user is not None and stored != STRONG and user.check_password(STRONG),
+        reply,
+        "a user mhamilton whose stored password is a hash of the one sent, spaces included",
+        "a database leak must not reveal passwords, and the password typed must log in (E3)",
+        mistake=mistake,
+    )
+
+
+@E3
+def test_e3_staff_flags_in_the_body_are_ignored(api):
+    """is_staff and is_superuser sent by a client are not fields of the sign-up: ignored."""
+    reply = api.post(register_url(), signup(is_staff=True, is_superuser=True))
+    expect_status(reply, 201, "unknown fields in a body are ignored (E3)", mistake=CREATE_RETURNS)
+    user = User.objects.filter(username="mhamilton").first()
+    expect(
+        user is not None and not user.is_staff and not user.is_superuser,
+        reply,
+        "a user who is neither staff nor superuser",
+        "a client must not be able to make itself an administrator (E3)",
+        mistake=ALL_FIELDS,
+    )
+
+
+@E3
+@pytest.mark.parametrize(
+    "password",
+    [
+        pytest.param("short1", id="too-short"),
+        pytest.param("password", id="too-common"),
+        pytest.param("31415926535", id="all-digits"),
+        pytest.param("mhamilton1969", id="like-the-username"),
+    ],
+)
+def test_e3_weak_password_answers_400_under_password(api, password):
+    """Django's password validators run, the username-similarity one included: 400 under `password`."""
+    reply = api.post(register_url(), signup(password=password))
+    expect_status(
+        reply,
+        400,
+        f"{password!r} fails Django's password validators for user mhamilton (E3)",
+        mistake=(
+            'Call validate_password(attrs["password"], user=User(username=..., email=...)) in '
+            "validate(): without the user, the similarity check has nothing to compare with."
+        ),
+    )
+    expect(
+        errors_under(reply, "password"),
+        reply,
+        'errors under "password"',
+        'raise serializers.ValidationError({"password": [...]}) so the client knows which field (E3)',
+    )
+    expect(
+        not User.objects.filter(username="mhamilton").exists(),
+        reply,
+        "no user mhamilton",
+        "a refused sign-up creates nothing (E3)",
+    )
+
+
+@E3
+@pytest.mark.parametrize("username", ["grace", "Grace"])
+def test_e3_taken_username_answers_400_whatever_the_case(api, make_user, username):
+    """A username already taken, in any case, answers 400 under `username`."""
+    make_user("grace")
+    reply = api.post(register_url(), signup(username=username))
+    expect_status(
+        reply,
+        400,
+        f"grace exists, so {username!r} is taken (E3)",
+        mistake='Give `username` a UniqueValidator(queryset=User.objects.all(), lookup="iexact").',
+    )
+    expect(
+        errors_under(reply, "username"),
+        reply,
+        'errors under "username"',
+        "the uniqueness rule belongs to the field (E3)",
+    )
+
+
+@E3
+def test_e3_missing_fields_answer_400_under_each_field(api):
+    """An empty body answers 400 with an error for username, email and password."""
+    reply = api.post(register_url(), {})
+    expect_status(reply, 400, "every field of the sign-up is required (E3)")
+    expect(
+        isinstance(reply.data, dict) and {"username", "email", "password"} <= set(reply.data),
+        reply,
+        "errors under username, email and password",
+        "required fields are reported one by one (E3)",
+    )
