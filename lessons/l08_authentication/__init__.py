@@ -1,0 +1,1 @@
+"""Lesson 08: authentication with Basic, Session and Token."""
