@@ -93,6 +93,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Lesson 11: mail is written to files in the git-ignored var/mail/ (a notebook's own server
+# passes a scratch folder), and the playground's /mail/ page lists it. Django's default is
+# SMTP on localhost:25, where a laptop has no server: send_mail() would crash every signup.
+# Tests use the locmem backend (test_settings.py).
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ.get("COURSE_MAIL_DIR", VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = "DRF course playground <noreply@example.com>"
+
 REST_FRAMEWORK = {
     # Only what every lesson shares: the OpenAPI schema generator for the docs pages. DRF's
     # own defaults (Session then Basic authentication, AllowAny) apply to a view that sets
