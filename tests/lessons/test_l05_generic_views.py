@@ -1,0 +1,489 @@
+"""Graded tests for lesson 05: generic views for courses (lessons/l05_generic_views/exercise.py)."""
+
+import base64
+
+import pytest
+from django.urls import reverse
+
+from course.testing import expect, expect_status
+from playground_project.domain.models import Course
+
+E1 = pytest.mark.exercise("E1")
+E2 = pytest.mark.exercise("E2")
+E3 = pytest.mark.exercise("E3")
+E4 = pytest.mark.exercise("E4")
+
+MISSING_CODE = "NOPE999"
+PASSWORD = "lesson-05-password"
+LOOKUP = (
+    "A 500 saying 'Expected view CourseDetail to be called with a URL keyword argument named ...' "
+    'means lookup_field does not match the URL: it says <str:code>, so set lookup_field = "code".'
+)
+SCOPED = (
+    "Did get_queryset() keep only the logged-in user's courses, "
+    "super().get_queryset().filter(owner=self.request.user)?"
+)
+
+
+@pytest.fixture
+def login(make_user):
+    """Make a user; return it with the headers that log it in by HTTP Basic authentication."""
+
+    def make(username=None):
+        user = make_user(username, password=PASSWORD)
+        token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
+        return user, {"Authorization": f"Basic {token}"}
+
+    return make
+
+
+def codes(reply):
+    """The `code` of each course in a JSON list, in order ([] when the body is not a list)."""
+    items = reply.data if isinstance(reply.data, list) else []
+    return [item.get("code") for item in items if isinstance(item, dict)]
+
+
+def with_body(method, body):
+    """The keyword arguments that send `body` as JSON, for the methods that carry one."""
+    return {"json": body} if method in ("POST", "PUT", "PATCH") else {}
+
+
+def course_url(code):
+    return reverse("l05:course-detail", kwargs={"code": code})
+
+
+def students_url(code):
+    return reverse("l05:course-students", kwargs={"code": code})
+
+
+def catalogue_url(code):
+    return reverse("l05:catalogue-detail", kwargs={"code": code})
+
+
+# ------------------------------------------------------------------ E1: list and create
+
+
+@E1
+def test_e1_lists_only_your_courses(api, login, make_course):
+    """GET on the collection lists the logged-in user's courses, ordered by code, and no one else's."""
+    alice, as_alice = login()
+    bob, _ = login()
+    make_course(code="A2", owner=alice)
+    make_course(code="A1", owner=alice)
+    make_course(code="B1", owner=bob)
+    reply = api.get(reverse("l05:course-list"), headers=as_alice)
+    expect_status(reply, 200, "a logged-in user may list their courses (E1)")
+    expect(
+        codes(reply) == ["A1", "A2"],
+        reply,
+        'the codes ["A1", "A2"]: their own two courses, by code',
+        "the list holds only the logged-in user's courses (E1)",
+        mistake=SCOPED,
+    )
+
+
+@E1
+def test_e1_create_answers_201_and_makes_you_the_owner(api, login):
+    """POST with a valid body creates the course, owned by the logged-in user, and answers 201."""
+    alice, as_alice = login()
+    body = {"code": "API300", "title": "API design", "credits": 10}
+    reply = api.post(reverse("l05:course-list"), body, headers=as_alice)
+    expect_status(reply, 201, "a valid POST creates a course (E1)")
+    course = Course.objects.filter(code="API300").first()
+    expect(
+        course is not None and course.owner_id == alice.pk,
+        reply,
+        f"course API300 saved with owner {alice.username}",
+        "the logged-in user owns what they create (E1)",
+        mistake="Override perform_create(self, serializer) to call serializer.save(owner=self.request.user).",
+    )
+    expect(
+        isinstance(reply.data, dict) and reply.data.get("owner") == alice.username,
+        reply,
+        f'the new course, with "owner": "{alice.username}"',
+        "the reply shows the course as saved (E1)",
+    )
+
+
+@E1
+def test_e1_invalid_body_answers_400_and_saves_nothing(api, login):
+    """POST without the required fields answers 400 with an error per field and saves nothing."""
+    _, as_alice = login()
+    reply = api.post(reverse("l05:course-list"), {"title": ""}, headers=as_alice)
+    expect_status(reply, 400, "`code` is missing and `title` is blank (E1)")
+    expect(
+        isinstance(reply.data, dict) and {"code", "title"} <= set(reply.data),
+        reply,
+        "errors keyed by field, under both `code` and `title`",
+        "create() answers serializer.errors when the body is invalid (E1)",
+    )
+    expect(
+        not Course.objects.exists(), reply, "no course saved", "an invalid body saves nothing (E1)"
+    )
+
+
+@E1
+def test_e1_malformed_json_answers_400(api, login):
+    """A body that is not valid JSON answers 400, not a server error."""
+    _, as_alice = login()
+    reply = api.post(
+        reverse("l05:course-list"),
+        content='{"code": "BAD", "title": ',
+        content_type="application/json",
+        headers=as_alice,
+    )
+    expect_status(reply, 400, "the body is not valid JSON, which is the client's fault (E1)")
+
+
+@E1
+def test_e1_anonymous_request_answers_401(api):
+    """Without a login the collection answers 401 and asks for Basic credentials."""
+    reply = api.get(reverse("l05:course-list"))
+    expect_status(
+        reply,
+        401,
+        "only logged-in users have courses of their own (E1)",
+        mistake="Set authentication_classes = AUTHENTICATION and permission_classes = [IsAuthenticated].",
+    )
+    expect(
+        (reply.header("WWW-Authenticate") or "").startswith("Basic"),
+        reply,
+        'a WWW-Authenticate: Basic realm="api" header',
+        "the first authentication class, Basic, tells the client how to log in (E1)",
+    )
+
+
+@E1
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_e1_collection_answers_405_to_other_methods(api, login, method):
+    """The collection answers GET and POST only; other methods are 405 with an Allow header."""
+    _, as_alice = login()
+    reply = api.request(
+        method, reverse("l05:course-list"), headers=as_alice, **with_body(method, {})
+    )
+    expect_status(
+        reply,
+        405,
+        f"the collection lists and creates; {method} belongs to one course (E1)",
+        mistake="Extend ListCreateAPIView, which has get() and post() only.",
+    )
+    allowed = {m.strip() for m in (reply.header("Allow") or "").split(",")}
+    expect(
+        allowed == {"GET", "POST", "HEAD", "OPTIONS"},
+        reply,
+        "Allow: GET, POST, HEAD, OPTIONS",
+        "a 405 says which methods the URL does answer (E1)",
+    )
+
+
+# ------------------------------------------------------------------ E2: one course by code
+
+
+@E2
+def test_e2_get_answers_your_course(api, login, make_course):
+    """GET on one of your courses, by its code, answers 200 with it."""
+    alice, as_alice = login()
+    make_course(code="DRF101", title="REST APIs", owner=alice)
+    reply = api.get(course_url("DRF101"), headers=as_alice)
+    expect_status(reply, 200, "DRF101 is one of their courses (E2)", mistake=LOOKUP)
+    expect(
+        isinstance(reply.data, dict) and reply.data.get("code") == "DRF101",
+        reply,
+        "the course DRF101 as JSON",
+        "GET on a detail URL answers that one course (E2)",
+    )
+
+
+@E2
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_e2_missing_course_answers_404(api, login, method):
+    """Every method on a code that no course has answers 404."""
+    _, as_alice = login()
+    body = with_body(method, {"code": "X1", "title": "X"})
+    reply = api.request(method, course_url(MISSING_CODE), headers=as_alice, **body)
+    expect_status(reply, 404, f"there is no course {MISSING_CODE} (E2)", mistake=LOOKUP)
+
+
+@E2
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_e2_someone_elses_course_answers_404_not_403(api, login, make_course, method):
+    """Someone else's course is not in your queryset: 404, as if it did not exist, and it stays as it was."""
+    bob, _ = login()
+    _, as_alice = login()
+    make_course(code="BOB1", title="Bob's course", owner=bob)
+    body = with_body(method, {"code": "BOB1", "title": "Taken over"})
+    reply = api.request(method, course_url("BOB1"), headers=as_alice, **body)
+    expect_status(
+        reply,
+        404,
+        "BOB1 belongs to someone else, so for this user it does not exist (E2)",
+        mistake=f"{SCOPED} CourseDetail needs the same get_queryset() as CourseList.",
+    )
+    expect(
+        Course.objects.filter(code="BOB1", title="Bob's course", owner=bob).exists(),
+        reply,
+        "BOB1 unchanged in the database",
+        "a user must never change someone else's course (E2)",
+    )
+
+
+@E2
+def test_e2_put_replaces_your_course(api, login, make_course):
+    """PUT with a complete body replaces the course and answers 200 with it."""
+    alice, as_alice = login()
+    course = make_course(code="OLD1", title="Old title", credits=5, owner=alice)
+    body = {"code": "NEW1", "title": "New title", "credits": 10}
+    reply = api.put(course_url("OLD1"), body, headers=as_alice)
+    expect_status(reply, 200, "the body is a complete, valid course (E2)", mistake=LOOKUP)
+    course.refresh_from_db()
+    expect(
+        (course.code, course.title, course.credits, course.owner_id)
+        == ("NEW1", "New title", 10, alice.pk),
+        reply,
+        "the course saved as NEW1 / New title / 10 credits, same owner",
+        "PUT replaces the stored course (E2)",
+    )
+
+
+@E2
+def test_e2_put_needs_every_required_field_but_patch_does_not(api, login, make_course):
+    """The same body missing `code` is a 400 for PUT (replace) and a 200 for PATCH (change)."""
+    alice, as_alice = login()
+    course = make_course(code="KEEP1", title="Before", owner=alice)
+    body = {"title": "After"}
+    put = api.put(course_url("KEEP1"), body, headers=as_alice)
+    expect_status(put, 400, "PUT replaces the whole course and this body has no `code` (E2)")
+    course.refresh_from_db()
+    expect(
+        course.title == "Before", put, "the course unchanged", "a rejected PUT saves nothing (E2)"
+    )
+    patch = api.patch(course_url("KEEP1"), body, headers=as_alice)
+    expect_status(patch, 200, "PATCH changes only the fields it sends (E2)")
+    course.refresh_from_db()
+    expect(
+        (course.code, course.title) == ("KEEP1", "After"),
+        patch,
+        "title After, code still KEEP1",
+        "PATCH keeps the fields it does not send (E2)",
+    )
+
+
+@E2
+def test_e2_delete_answers_204_then_the_course_is_gone(api, login, make_course):
+    """DELETE answers 204 with no body; afterwards the course's URL answers 404."""
+    alice, as_alice = login()
+    make_course(code="GONE1", owner=alice)
+    reply = api.delete(course_url("GONE1"), headers=as_alice)
+    expect_status(reply, 204, "a successful DELETE has nothing left to show (E2)", mistake=LOOKUP)
+    expect(
+        not Course.objects.filter(code="GONE1").exists(),
+        reply,
+        "the course deleted from the database",
+        "DELETE must delete (E2)",
+    )
+    again = api.get(course_url("GONE1"), headers=as_alice)
+    expect_status(again, 404, "the course was deleted a moment ago (E2)")
+
+
+@E2
+def test_e2_delete_a_course_with_students_answers_409(api, login, make_course, make_student, enrol):
+    """A course that students are enrolled in is not deleted: 409 Conflict, and the enrolments stay."""
+    alice, as_alice = login()
+    course = make_course(code="BUSY1", owner=alice)
+    enrol(course, make_student())
+    reply = api.delete(course_url("BUSY1"), headers=as_alice)
+    expect_status(
+        reply,
+        409,
+        "deleting the course would delete its enrolments with it (E2)",
+        mistake="Override perform_destroy(self, instance): raise CourseHasStudents() when instance.enrolments.exists().",
+    )
+    expect(
+        course.enrolments.exists(),
+        reply,
+        "the course and its enrolment still in the database",
+        "a refused DELETE deletes nothing (E2)",
+    )
+
+
+@E2
+def test_e2_post_answers_405(api, login, make_course):
+    """One course's URL does not answer POST: courses are created on the collection."""
+    alice, as_alice = login()
+    make_course(code="ONE1", owner=alice)
+    reply = api.post(course_url("ONE1"), {"code": "X1", "title": "X"}, headers=as_alice)
+    expect_status(
+        reply,
+        405,
+        "POST belongs to the collection, not to one course (E2)",
+        mistake="Extend RetrieveUpdateDestroyAPIView, which has no post().",
+    )
+
+
+# ------------------------------------------------------------------ E3: a course's students
+
+
+@E3
+def test_e3_lists_the_students_of_your_course_by_name(api, login, make_course, make_student, enrol):
+    """GET lists the students enrolled in one of your courses, ordered by name, and no others."""
+    alice, as_alice = login()
+    course = make_course(code="MINE1", owner=alice)
+    other = make_course(code="MINE2", owner=alice)
+    enrol(course, *(make_student(name=n) for n in ("Zoe", "Adam", "Mia")))
+    enrol(other, make_student(name="Not in MINE1"))
+    reply = api.get(students_url("MINE1"), headers=as_alice)
+    expect_status(reply, 200, "MINE1 is one of their courses (E3)")
+    names = [s.get("name") for s in reply.data or [] if isinstance(s, dict)]
+    expect(
+        names == ["Adam", "Mia", "Zoe"],
+        reply,
+        '["Adam", "Mia", "Zoe"]',
+        "only this course's students, ordered by name (E3)",
+    )
+
+
+@E3
+def test_e3_someone_elses_course_answers_404(api, login, make_course, make_student, enrol):
+    """The students of someone else's course are not yours to see: 404."""
+    bob, _ = login()
+    _, as_alice = login()
+    enrol(make_course(code="BOB2", owner=bob), make_student(name="Bob's student"))
+    reply = api.get(students_url("BOB2"), headers=as_alice)
+    expect_status(
+        reply,
+        404,
+        "BOB2 belongs to someone else (E3)",
+        mistake="Look the course up with its owner too: get_object_or_404(Course, code=..., owner=self.request.user).",
+    )
+
+
+@E3
+def test_e3_missing_course_answers_404(api, login):
+    """The students of a course that does not exist: 404."""
+    _, as_alice = login()
+    reply = api.get(students_url(MISSING_CODE), headers=as_alice)
+    expect_status(
+        reply,
+        404,
+        f"there is no course {MISSING_CODE} (E3)",
+        mistake="Find the course with get_object_or_404 in get_queryset(), not Course.objects.get().",
+    )
+
+
+@E3
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_e3_is_read_only(api, login, make_course, method):
+    """This URL only reads: writing methods answer 405."""
+    alice, as_alice = login()
+    make_course(code="MINE3", owner=alice)
+    reply = api.request(method, students_url("MINE3"), headers=as_alice, **with_body(method, {}))
+    expect_status(
+        reply,
+        405,
+        f"a course's students are read-only here, so {method} is not allowed (E3)",
+        mistake="Extend ListAPIView, which has get() only.",
+    )
+
+
+# ------------------------------------------------------------------ E4: the catalogue
+
+
+@E4
+def test_e4_anyone_can_list_every_course(api, login, make_course):
+    """Anonymous clients get every course, whoever owns it, ordered by code."""
+    bob, _ = login()
+    make_course(code="CAT2", owner=bob)
+    make_course(code="CAT1")
+    reply = api.get(reverse("l05:catalogue-list"))
+    expect_status(
+        reply,
+        200,
+        "the catalogue is public (E4)",
+        mistake="permission_classes = [AllowAny]. A 500 from a RuntimeError means get_queryset() returned self.queryset: start from super().get_queryset().",
+    )
+    expect(
+        codes(reply) == ["CAT1", "CAT2"],
+        reply,
+        '["CAT1", "CAT2"]: every course, by code',
+        "the catalogue lists all courses, not only someone's (E4)",
+    )
+
+
+@E4
+def test_e4_search_keeps_the_titles_that_contain_it(api, make_course):
+    """`?search=` keeps the courses whose title contains it, whatever the case."""
+    make_course(code="S1", title="REST APIs with Django")
+    make_course(code="S2", title="Relational databases")
+    make_course(code="S3", title="Designing an API")
+    reply = api.get(reverse("l05:catalogue-list"), params={"search": "api"})
+    expect_status(reply, 200, "search is an optional filter (E4)")
+    expect(
+        codes(reply) == ["S1", "S3"],
+        reply,
+        '["S1", "S3"]: the two titles that contain "api"',
+        "?search= filters on the title with title__icontains (E4)",
+    )
+
+
+@E4
+def test_e4_a_course_added_between_two_requests_shows_up(api, make_course):
+    """Each request reads the database again: a course added after one GET is in the next."""
+    make_course(code="OLD9")
+    first = api.get(reverse("l05:catalogue-list"))
+    expect_status(
+        first,
+        200,
+        "the catalogue is public (E4)",
+        mistake="A 500 from 'RuntimeError: Do not evaluate the `.queryset` attribute directly' means get_queryset() returned self.queryset: start from super().get_queryset().",
+    )
+    make_course(code="NEW9")
+    second = api.get(reverse("l05:catalogue-list"))
+    expect(
+        "NEW9" in codes(second),
+        second,
+        "NEW9, created after the first GET, in the list",
+        "a QuerySet that outlives a request keeps the rows it fetched the first time (E4)",
+        mistake="Did get_queryset() return a QuerySet stored on the class or the module? Build it per request from super().get_queryset().",
+    )
+
+
+@E4
+def test_e4_read_one_course_by_code(api, make_course):
+    """Anyone can read one course of the catalogue by its code; a missing code is 404."""
+    make_course(code="ONE9", title="One course")
+    reply = api.get(catalogue_url("ONE9"))
+    expect_status(
+        reply,
+        200,
+        "ONE9 is in the catalogue, which is public (E4)",
+        mistake='CatalogueDetail extends RetrieveAPIView with lookup_field = "code" and permission_classes = [AllowAny].',
+    )
+    expect(
+        isinstance(reply.data, dict) and reply.data.get("title") == "One course",
+        reply,
+        "the course ONE9 as JSON",
+        "GET on a detail URL answers that one course (E4)",
+    )
+    missing = api.get(catalogue_url(MISSING_CODE))
+    expect_status(missing, 404, f"there is no course {MISSING_CODE} (E4)")
+
+
+@E4
+@pytest.mark.parametrize(
+    ("method", "where"),
+    [("POST", "list"), ("PUT", "detail"), ("PATCH", "detail"), ("DELETE", "detail")],
+    ids=["POST-list", "PUT-detail", "PATCH-detail", "DELETE-detail"],
+)
+def test_e4_catalogue_is_read_only(api, login, make_course, method, where):
+    """Nobody writes through the catalogue, not even a logged-in user: 405."""
+    alice, as_alice = login()
+    make_course(code="RO1", owner=alice)
+    url = reverse("l05:catalogue-list") if where == "list" else catalogue_url("RO1")
+    body = with_body(method, {"code": "RO2", "title": "Written"})
+    reply = api.request(method, url, headers=as_alice, **body)
+    expect_status(
+        reply,
+        405,
+        f"the catalogue only reads, so {method} is not allowed (E4)",
+        mistake="Extend ListAPIView and RetrieveAPIView: they have get() only.",
+    )
