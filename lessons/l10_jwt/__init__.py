@@ -1,0 +1,1 @@
+"""Lesson 10: JSON Web Tokens with simplejwt."""
