@@ -254,6 +254,22 @@ def cmd_notebook(args) -> int:
 def cmd_grade(args) -> int:
     from course import grading
 
+    first, *rest = args.submissions
+    if first == "merge" and (rest or not os.path.isdir(first)):
+        if not rest:
+            print(
+                "grade merge needs the shard folders: grade merge DIR [DIR ...] --out OUT",
+                file=sys.stderr,
+            )
+            return 2
+        return grading.merge_main(rest, args.out)
+    if rest:
+        print(
+            "grade takes one SUBMISSIONS folder (or: grade merge SHARD_DIR... --out DIR)",
+            file=sys.stderr,
+        )
+        return 2
+    args.submissions = first
     return grading.main(args)
 
 
@@ -310,20 +326,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = verb("notebook", cmd_notebook, "open Jupyter on the notebooks")
     p.add_argument("lesson", nargs="?", metavar="NN")
-    p = verb("grade", cmd_grade, "grade a class of submissions")
-    p.add_argument("submissions", help="a folder with one folder or zip per student")
+    p = verb(
+        "grade",
+        cmd_grade,
+        "grade a class of submissions; `grade merge SHARD_DIR... --out DIR` joins shards",
+    )
+    p.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSIONS",
+        help="a folder with one folder or zip per student (or: merge SHARD_DIR...)",
+    )
     p.add_argument(
         "--out", default="grading-out", help="where to write results (default: grading-out)"
     )
     p.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once"
+        "--jobs",
+        type=int,
+        help="submissions graded at once (default: the cores this process may use)",
     )
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission")
+    p.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="grade only slice K of N (every Nth student); join the N outputs with grade merge",
+    )
+    p.add_argument(
+        "--lessons",
+        action="extend",
+        type=lambda text: [part for part in text.split(",") if part.strip()],
+        metavar="NN[,NN...]",
+        help="grade only these lessons, e.g. 01,02 (default: every lesson with graded tests)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds allowed per submission (default 120)"
+    )
+    p.add_argument(
+        "--test-timeout",
+        type=float,
+        default=10.0,
+        help="seconds allowed per test (default 10): a test that loops fails alone",
+    )
     p.add_argument(
         "--memory",
         type=int,
         default=1024,
-        help="MiB of address space per submission (enforced on Linux)",
+        help="MiB of address space per submission (enforced on Linux; 0: no limit)",
+    )
+    p.add_argument(
+        "--runner",
+        choices=["auto", "fork", "subprocess"],
+        default="auto",
+        help="fork from a warm parent (Linux; the default there) or a fresh process each",
     )
     verb(
         "verify",

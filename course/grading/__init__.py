@@ -1,0 +1,113 @@
+"""Grade a class: each submission in a process of its own; scores, reports and feedback for all.
+
+`python -m course grade SUBMISSIONS --out DIR` (and `make grade`) calls command.main();
+grade() does the work and returns one StudentResult per student, sorted by name. SUBMISSIONS
+holds one folder or .zip per student (a full checkout of the course, or just their lesson
+folders). For each one the grader unpacks a zip safely, finds the course inside it, copies
+only the learner files the manifests name into a fresh scratch target, and runs the graded
+tests of every lesson that has them against that target, through the same pytest plugin and
+command line as `course check` (course.checking.pytest_args). It writes in DIR:
+
+- results/<student>.json  Exercism's test-runner v3 shape, plus points, duration, exercises,
+                          the sha256 of each file tested, and review flags;
+- feedback/<student>.md   what the student would see from `check`, or why it could not run;
+- grades.csv              one row per student, one column per exercise, total, status, flags;
+- report.html             the class at a glance, self-contained;
+- grading.json            what was graded and how (lessons, course digest, shard, runner).
+
+The class-wide files are built from the per-student JSON alone, so `grade --shard K/N` on N
+machines and `grade merge` give the same files as one run. The reference solutions are graded
+first, the same way: if they do not earn full marks the environment is broken and nothing is
+written.
+
+Modules: submissions (finding, sharding, unpacking, copying learner files), runners (a
+process per submission: forked from the warm parent on Linux, a fresh interpreter elsewhere),
+forkserver (the warm parent), child (what runs in the test process), results (a student's
+grade, judged from what the process left), flags (review and tampering flags), report (JSON,
+CSV, HTML, merge), command (grade() and the command line).
+
+Speed. On Linux a warm parent process imports Django, pytest, the graded test modules and the
+framework code the lessons use, and builds the test database once; it forks a child per
+submission, which restores the database image and runs only its tests. Elsewhere (macOS,
+Windows, or `--runner subprocess`) each submission gets a fresh interpreter: slower, same
+verdicts. See forkserver's docstring for the pitfalls it avoids.
+
+What isolation does and does not stop. Each submission runs in its own process, in its own
+session, with a wall-clock limit (`--timeout`, the whole session is killed), a per-test limit
+(`--test-timeout`: an endless loop in one view fails the tests that reach it; an endless loop
+at import fails that lesson), and on POSIX an address-space limit (`--memory`), a file-size
+limit and a CPU-time backstop. Crashes, early exits (sys.exit, os._exit), memory hogs and
+floods of output are contained to that submission, which gets what it earned or an error with
+a message; the others are graded exactly as if it were not there, because nothing of one
+process reaches another. Grades are read only after the process's session is gone.
+
+Inside the test process an audit hook (sys.addaudithook), installed before any learner code
+runs and impossible to remove from Python, refuses and records: opening files for writing,
+creating, removing or renaming anything outside the submission's own scratch folder (so
+tests/, the course and other submissions stay untouched); reading other submissions, other
+scratch folders and the grader's output; starting processes; signalling others; network
+connections. It records uses of gc.get_objects, tracing and ctypes from a learner file. After
+the run the test process compares the test machinery (the course's modules, the graded test
+modules, pytest, pluggy, pytest-django, builtins, hook implementations, the collected tests)
+with a snapshot taken before any learner code ran, and reports what was rebound; the grader
+compares the file the process says it compiled with the file handed in, and the tests it
+reported with the reference's. All of these become `tampering:` flags in grades.csv and the
+report; words in the code that a learner file rarely needs become `review:` flags.
+
+What remains possible: the learner's code runs inside the process that runs its tests, so it
+can forge its own results. Code that patches objects the snapshot does not cover, mutates
+objects in place (a dict of records, say), or writes the results file after the course's
+plugin, or that reaches native code (ctypes, which is only recorded) can report passes and
+may leave no trace; so can code that hides its calls from the audit hook's stack inspection
+(exec with a false file name). It can read any file the grading user can read outside the
+other submissions and the grader's folders, use all the memory and processor time the limits
+allow, and, with native code, do anything that user can do, the grader's processes included.
+Separate processes limit the damage to that one submission's grade; the flags make tampering
+visible, not impossible. Grade an untrusted class as an unprivileged user, in a container or
+VM without network, and read the flagged submissions.
+"""
+
+from course.grading.command import REFERENCE_NAME, GradingError, grade, main, merge_main
+from course.grading.flags import review_flags
+from course.grading.report import MergeError, merge, write_class_outputs, write_outputs
+from course.grading.results import StudentResult
+from course.grading.submissions import (
+    MAX_LEARNER_FILE_BYTES,
+    MAX_ZIP_BYTES,
+    MAX_ZIP_MEMBERS,
+    Submission,
+    SubmissionError,
+    copy_learner_files,
+    find_root,
+    find_submissions,
+    parse_shard,
+    safe_name,
+    select_shard,
+    unpack_zip,
+)
+
+__all__ = [
+    "MAX_LEARNER_FILE_BYTES",
+    "MAX_ZIP_BYTES",
+    "MAX_ZIP_MEMBERS",
+    "REFERENCE_NAME",
+    "GradingError",
+    "MergeError",
+    "StudentResult",
+    "Submission",
+    "SubmissionError",
+    "copy_learner_files",
+    "find_root",
+    "find_submissions",
+    "grade",
+    "main",
+    "merge",
+    "merge_main",
+    "parse_shard",
+    "review_flags",
+    "safe_name",
+    "select_shard",
+    "unpack_zip",
+    "write_class_outputs",
+    "write_outputs",
+]
