@@ -1,8 +1,13 @@
-"""`course grade`: a made-up class, graded once, with good, partial, broken and hostile students.
+"""`course grade`: a made-up class of good, broken and hostile students, graded once.
 
-The class is graded a single time (module fixture) because each submission runs pytest in a
-process of its own; the test functions then read what the run wrote. No test here needs the
-Django database.
+The class is graded a single time (module fixture), with the default runner (the warm parent
+forking a child per submission on Linux, a fresh process elsewhere); the tests then read what
+the run wrote. The good students are graded again, each alone and the portable way, and must
+get the same grades. Lesson 01 only, so the run stays short whatever lessons exist.
+
+Each made-up bad student stands for one thing a submission can do wrong or on purpose; for
+each, the run finishes, the student gets what it earned with a clear status and message, and
+tampering shows in the CSV and the report.
 """
 
 import csv
@@ -15,18 +20,38 @@ import time
 import uuid
 import zipfile
 from argparse import Namespace
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from course import grading
+from course import ROOT, grading
+from course.grading.command import estimate_left
 
 from .conftest import LESSON, SOLUTION, STARTER
 
-TIMEOUT = 20.0  # seconds per submission: the endless loop costs exactly this much
+TIMEOUT = 40.0  # seconds per submission: only a loop the per-test limit cannot stop costs it
+TEST_TIMEOUT = 4.0  # seconds per test: each endless loop costs this much, once or twice
+MEMORY_MB = 768
 SCRIPT_NAME = "eve<script>alert(1)" if os.name != "nt" else "eve script"
 MISTAKE = LESSON.solution_folder / "mistakes" / "e2_patch_without_partial.py"
-SYNTAX_ERROR = SOLUTION.read_text(encoding="utf-8").replace(
+EXERCISE = f"lessons/{LESSON.slug}/exercise.py"
+BARE = f"{LESSON.slug}/exercise.py"
+SOLUTION_TEXT = SOLUTION.read_text(encoding="utf-8")
+STARTER_TEXT = STARTER.read_text(encoding="utf-8")
+PWNED = ROOT / "tests" / "lessons" / f"test_zz_{uuid.uuid4().hex[:8]}.py"
+EVIL = f"evil-{uuid.uuid4().hex}.txt"
+
+
+def in_view(view: str, code: str, source: str = SOLUTION_TEXT) -> str:
+    """`source` with `code` run first thing in `view` (indented into its body)."""
+    head = f"def {view}(request" + ("):\n" if view == "course_list" else ", pk):\n")
+    assert head in source
+    body = "".join(f"    {line}\n" if line else "\n" for line in code.splitlines())
+    return source.replace(head, head + body, 1)
+
+
+SYNTAX_ERROR = SOLUTION_TEXT.replace(
     "def course_students(request, pk):", "def course_students(request, pk)\n", 1
 )
 SYNTAX_LINE = next(
@@ -34,8 +59,96 @@ SYNTAX_LINE = next(
     for n, line in enumerate(SYNTAX_ERROR.splitlines(), 1)
     if "def course_students(request, pk)" in line
 )
-EVIL = f"evil-{uuid.uuid4().hex}.txt"
-STUDENTS = ["alice", "bob", "carol", SCRIPT_NAME, "frank", "grace", "heidi", "mallory"]
+LOOP_IN_VIEW = in_view(
+    "course_detail", 'if request.method == "DELETE":\n    while True:\n        pass'
+)
+EXIT_IN_VIEW = in_view("course_students", "import os\n\nos._exit(7)")
+MEMORY_HOG = "hog = []\nwhile True:\n    hog.append(bytearray(32 * 1024 * 1024))\n"
+FLOOD = 'for _ in range(20):\n    print("x" * 1_000_000)\n\n' + SOLUTION_TEXT
+PATCH_TESTS = (
+    STARTER_TEXT
+    + """
+
+# Make every graded test pass: replace the expectations the tests call with no-ops.
+import gc
+import sys
+
+gc.get_objects()
+for _name, _module in list(sys.modules.items()):
+    if _name.startswith("test_l01"):
+        _module.expect = _module.expect_status = lambda *args, **kwargs: None
+"""
+)
+PATCH_PYTEST = (
+    STARTER_TEXT
+    + """
+
+# Make pytest report a pass for every test phase from now on.
+import _pytest.runner as _runner
+from _pytest.reports import TestReport
+
+
+def _passing(item, when, log=True, **kwargs):
+    call = _runner.CallInfo.from_call(lambda: None, when=when)
+    report = TestReport.from_item_and_call(item, call)
+    if log:
+        item.ihook.pytest_runtest_logreport(report=report)
+    return report
+
+
+_runner.call_and_report = _passing
+"""
+)
+
+
+def writes_tests_folder() -> str:
+    return SOLUTION_TEXT + (
+        "\n\ntry:\n"
+        f"    with open({str(PWNED)!r}, 'w') as sink:\n"
+        "        sink.write('def test_free_points():\\n    pass\\n')\n"
+        "except OSError:\n"
+        "    pass\n"
+    )
+
+
+def reads_other_students(submissions: Path) -> str:
+    alice = submissions / "alice" / "lessons" / LESSON.slug / "exercise.py"
+    return SOLUTION_TEXT + (
+        "\n\nimport os\nimport subprocess\n\nSTOLEN = None\n"
+        "try:\n"
+        f"    STOLEN = open({str(alice)!r}).read()\n"
+        "except OSError:\n"
+        "    pass\n"
+        "try:\n"
+        f"    os.listdir({str(submissions)!r})\n"
+        "except OSError:\n"
+        "    pass\n"
+        "try:\n"
+        "    subprocess.run(['true'])\n"
+        "except OSError:\n"
+        "    pass\n"
+    )
+
+
+GOOD = ["alice", "bob", SCRIPT_NAME]  # complete, partial, untouched starter
+STUDENTS = sorted(
+    [
+        *GOOD,
+        "carol",  # syntax error
+        "frank",  # endless loop at import
+        "grace",  # sys.exit() at import
+        "heidi",  # os._exit() at import
+        "ivan",  # endless loop inside a view
+        "kate",  # memory hog
+        "leo",  # megabytes of output
+        "mallory",  # a zip that writes outside its folder
+        "mike",  # os._exit() inside a view
+        "nina",  # patches the test module to pass
+        "oscar",  # patches pytest to pass
+        "pat",  # writes into tests/
+        "quinn",  # reads another student's folder, starts a process
+    ]
+)
 
 
 def put(root: Path, relative: str, text: str) -> None:
@@ -50,27 +163,36 @@ def make_zip(path: Path, members: dict[str, str]) -> None:
             archive.writestr(name, text)
 
 
+def build_good(folder: Path) -> None:
+    put(folder / "alice", EXERCISE, SOLUTION_TEXT)
+    put(folder / "alice", "lessons/conftest.py", "raise SystemExit('never imported')\n")
+    make_zip(folder / "bob.zip", {f"bob-main/{EXERCISE}": MISTAKE.read_text(encoding="utf-8")})
+    put(folder / SCRIPT_NAME, EXERCISE, STARTER_TEXT)
+
+
 def build_class(folder: Path) -> None:
     """One folder or zip per student; both layouts a target accepts (checkout and bare)."""
-    exercise = f"lessons/{LESSON.slug}/exercise.py"
-    bare = f"{LESSON.slug}/exercise.py"
-    solution, starter = SOLUTION.read_text(encoding="utf-8"), STARTER.read_text(encoding="utf-8")
-    put(folder / "alice", exercise, solution)
-    put(folder / "alice", "lessons/conftest.py", "raise SystemExit('never imported')\n")
-    make_zip(folder / "bob.zip", {f"bob-main/{exercise}": MISTAKE.read_text(encoding="utf-8")})
-    put(folder / "carol", bare, SYNTAX_ERROR)
-    put(folder / SCRIPT_NAME, exercise, starter)
-    put(folder / "frank", bare, "while True:\n    pass\n")
-    put(folder / "grace", bare, "import sys\n\nsys.exit(3)\n")
-    put(folder / "heidi", bare, "import os\n\nos._exit(0)\n")
+    build_good(folder)
+    put(folder / "carol", BARE, SYNTAX_ERROR)
+    put(folder / "frank", BARE, "while True:\n    pass\n")
+    put(folder / "grace", BARE, "import sys\n\nsys.exit(3)\n")
+    put(folder / "heidi", BARE, "import os\n\nos._exit(0)\n")
+    put(folder / "ivan", BARE, LOOP_IN_VIEW)
+    put(folder / "kate", BARE, MEMORY_HOG)
+    put(folder / "leo", BARE, FLOOD)
     make_zip(
         folder / "mallory.zip",
         {
-            f"mallory/{exercise}": solution,
+            f"mallory/{EXERCISE}": SOLUTION_TEXT,
             f"../../../{EVIL}": "written outside the scratch folder",
             f"../../../../{EVIL}": "written outside the scratch folder",
         },
     )
+    put(folder / "mike", BARE, EXIT_IN_VIEW)
+    put(folder / "nina", BARE, PATCH_TESTS)
+    put(folder / "oscar", BARE, PATCH_PYTEST)
+    put(folder / "pat", BARE, writes_tests_folder())
+    put(folder / "quinn", BARE, reads_other_students(folder))
     (folder / "notes.txt").write_text("not a submission", encoding="utf-8")
 
 
@@ -82,6 +204,17 @@ def snapshot(folder: Path) -> dict[str, str]:
     }
 
 
+def grade_class(submissions: Path, out: Path, **kwargs):
+    options = {
+        "jobs": 2,
+        "timeout": TIMEOUT,
+        "memory_mb": MEMORY_MB,
+        "lessons": [LESSON.nn],
+        "test_timeout": TEST_TIMEOUT,
+    }
+    return grading.grade(submissions, out, **{**options, **kwargs})
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
@@ -90,8 +223,11 @@ def graded(tmp_path_factory):
     build_class(submissions)
     before = snapshot(submissions)
     started = time.perf_counter()
-    results = grading.grade(submissions, out, jobs=2, timeout=TIMEOUT, scratch=scratch)
-    seconds = time.perf_counter() - started
+    try:
+        results = grade_class(submissions, out, scratch=scratch)
+    finally:
+        leaked = PWNED.exists()
+        PWNED.unlink(missing_ok=True)
     return Namespace(
         base=base,
         submissions=submissions,
@@ -100,7 +236,8 @@ def graded(tmp_path_factory):
         results={r.name: r for r in results},
         order=[r.name for r in results],
         before=before,
-        seconds=seconds,
+        seconds=time.perf_counter() - started,
+        leaked=leaked,
     )
 
 
@@ -114,11 +251,21 @@ def feedback(graded, name: str) -> str:
     return (graded.out / "feedback" / f"{result.slug}.md").read_text(encoding="utf-8")
 
 
+def csv_rows(graded) -> dict[str, dict[str, str]]:
+    with (graded.out / "grades.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(csv.DictReader(source))
+    return {row["student"]: row for row in rows}
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 # ------------------------------------------------------------------------ the class run
 
 
 def test_every_student_is_graded_in_name_order(graded):
-    assert graded.order == sorted(STUDENTS)
+    assert graded.order == STUDENTS
     for name in STUDENTS:
         assert record(graded, name)["student"] == name
         assert feedback(graded, name).startswith(f"# Feedback for {name}")
@@ -130,15 +277,28 @@ def test_complete_student_gets_full_points(graded):
     assert alice["points"] == alice["max_points"] == LESSON.points
     assert all(test["status"] == "pass" for test in alice["tests"])
     assert "**Total: 10/10**" in feedback(graded, "alice")
+    assert alice["flags"] == []
 
 
 def test_only_learner_files_are_taken_from_a_submission(graded):
     # alice's lessons/conftest.py would stop the run if it were imported.
     assert record(graded, "alice")["loaded_files"] == {
-        LESSON.slug: {
-            f"lessons/{LESSON.slug}/exercise.py": hashlib.sha256(SOLUTION.read_bytes()).hexdigest()
-        }
+        LESSON.slug: {EXERCISE: hashlib.sha256(SOLUTION.read_bytes()).hexdigest()}
     }
+
+
+def test_each_result_says_the_students_own_file_was_tested(graded):
+    """A warm parent that kept the reference's views would grade everyone alike: never again."""
+    sources = {
+        "carol": SYNTAX_ERROR,
+        "ivan": LOOP_IN_VIEW,
+        "nina": PATCH_TESTS,
+        "oscar": PATCH_PYTEST,
+        SCRIPT_NAME: STARTER_TEXT,
+        "leo": FLOOD,
+    }
+    for name, source in sources.items():
+        assert record(graded, name)["loaded_files"][LESSON.slug] == {EXERCISE: sha(source)}, name
 
 
 def test_untouched_starter_gets_nothing(graded):
@@ -159,25 +319,38 @@ def test_partial_work_gets_partial_credit(graded):
 
 def test_syntax_error_names_file_and_line(graded):
     carol = record(graded, "carol")
-    assert carol["status"] in ("fail", "error")
+    assert carol["status"] == "fail"
     assert carol["points"] == 0
-    where = f"lessons/{LESSON.slug}/exercise.py, line {SYNTAX_LINE}"
+    where = f"{EXERCISE}, line {SYNTAX_LINE}"
     text = feedback(graded, "carol")
     assert where in text and "SyntaxError" in text, text
-    assert where in json.dumps(carol["load_errors"] or carol["message"])
+    assert where in json.dumps(carol["load_errors"])
     assert str(graded.scratch) not in text, "scratch paths are replaced by the student's own"
 
 
-def test_endless_loop_is_stopped_with_a_clear_error(graded):
+def test_endless_loop_at_import_fails_the_lesson_without_waiting_for_every_test(graded):
     frank = record(graded, "frank")
-    assert frank["status"] == "error" and frank["points"] == 0 and frank["tests"] == []
-    assert f"Stopped after {TIMEOUT:g} s" in frank["message"]
-    assert "endless loop" in frank["message"]
-    assert TIMEOUT <= frank["duration"] < TIMEOUT + 10
+    assert frank["status"] == "fail" and frank["points"] == 0
+    assert "did not finish loading within" in frank["load_errors"][LESSON.slug]
+    assert "did not finish loading" in feedback(graded, "frank")
+    # One test's limit, not one per test, and not the whole submission's.
+    assert frank["duration"] < TIMEOUT
+    assert frank["duration"] < TEST_TIMEOUT * 3 + 10
 
 
-def test_exits_at_import_are_contained(graded):
-    """sys.exit() at import is code that does not load (file and line); os._exit() kills the run."""
+def test_endless_loop_in_a_view_fails_only_the_tests_that_reach_it(graded):
+    ivan = record(graded, "ivan")
+    assert ivan["status"] == "fail"
+    scores = ivan["exercises"]
+    assert scores[f"{LESSON.nn}.E1"]["passed"] and scores[f"{LESSON.nn}.E3"]["passed"]
+    assert not scores[f"{LESSON.nn}.E2"]["passed"] and scores[f"{LESSON.nn}.E2"]["earned"] > 0
+    stopped = [t for t in ivan["tests"] if t["status"] != "pass"]
+    assert stopped and all("DELETE" in t["name"] or "delete" in t["name"] for t in stopped)
+    assert all(f"did not finish within {TEST_TIMEOUT:g} s" in t["message"] for t in stopped)
+
+
+def test_exits_are_contained(graded):
+    """sys.exit() at import fails the lesson; os._exit() ends the process: an error that says where."""
     grace = record(graded, "grace")
     assert grace["status"] == "fail" and grace["points"] == 0
     assert "SystemExit: 3" in json.dumps(grace["load_errors"])
@@ -185,7 +358,68 @@ def test_exits_at_import_are_contained(graded):
     heidi = record(graded, "heidi")
     assert heidi["status"] == "error" and heidi["points"] == 0
     assert "before writing any results" in heidi["message"] and "os._exit()" in heidi["message"]
-    assert grace["flags"] and heidi["flags"], "code that exits is flagged for review"
+    mike = record(graded, "mike")
+    assert mike["status"] == "error" and mike["points"] == 0
+    assert "exited (code 7) during test_e3_" in mike["message"]
+    for name in ("grace", "heidi", "mike"):
+        assert any("exits" in flag for flag in record(graded, name)["flags"]), name
+
+
+def test_memory_hog_gets_a_memory_error_and_the_limit(graded):
+    kate = record(graded, "kate")
+    assert kate["status"] == "fail" and kate["points"] == 0
+    message = kate["load_errors"][LESSON.slug]
+    if os.name == "posix" and os.uname().sysname == "Linux":
+        assert "MemoryError" in message and f"{MEMORY_MB} MiB" in message
+
+
+def test_megabytes_of_output_change_nothing(graded):
+    leo = record(graded, "leo")
+    assert leo["status"] == "pass" and leo["points"] == LESSON.points
+    path = graded.out / "results" / f"{graded.results['leo'].slug}.json"
+    assert path.stat().st_size < 200_000
+
+
+def test_patching_the_tests_or_pytest_is_flagged_as_tampering(graded):
+    nina = record(graded, "nina")  # the starter, made to pass: the score itself is forged
+    assert any(
+        flag.startswith("tampering: changed the test machinery")
+        and "test_l01_function_views.expect_status" in flag
+        for flag in nina["flags"]
+    ), nina["flags"]
+    assert any("gc.get_objects" in flag for flag in nina["flags"]), nina["flags"]
+    oscar = record(graded, "oscar")
+    assert any("_pytest.runner.call_and_report" in flag for flag in oscar["flags"]), oscar["flags"]
+    rows = csv_rows(graded)
+    for name in ("nina", "oscar"):
+        assert "tampering:" in rows[name]["flags"]
+    page = (graded.out / "report.html").read_text(encoding="utf-8")
+    flagged = page.split("<h2>Flagged for review</h2>")[1].split("<h2>")[0]
+    assert "nina" in flagged and "oscar" in flagged and "class=tamper" in flagged
+
+
+def test_writing_into_tests_is_refused_and_flagged(graded):
+    assert not graded.leaked, "a submission wrote into the course's tests/"
+    pat = record(graded, "pat")
+    assert pat["status"] == "pass" and pat["points"] == LESSON.points  # what the code earns
+    flag = next(f for f in pat["flags"] if f.startswith("tampering: wrote outside its folder"))
+    assert f"<course>/tests/lessons/{PWNED.name}" in flag
+    assert f"at {EXERCISE}, line" in flag
+    assert "tampering:" in csv_rows(graded)["pat"]["flags"]
+
+
+def test_reading_another_student_is_refused_and_flagged(graded):
+    quinn = record(graded, "quinn")
+    assert quinn["status"] == "pass"
+    flags = "; ".join(quinn["flags"])
+    assert "read another submission" in flags and "<submissions>/alice/" in flags
+    assert "started a process" in flags
+    assert "tampering:" in csv_rows(graded)["quinn"]["flags"]
+
+
+def test_good_students_are_not_flagged(graded):
+    for name in [*GOOD, "carol", "frank", "ivan", "leo"]:
+        assert not [f for f in record(graded, name)["flags"] if f.startswith("tampering")], name
 
 
 def test_hostile_zip_is_rejected_and_writes_nothing(graded):
@@ -194,7 +428,9 @@ def test_hostile_zip_is_rejected_and_writes_nothing(graded):
     assert "../" in mallory["message"] and "outside the submission folder" in mallory["message"]
     assert not list(graded.base.rglob(EVIL))
     assert not (graded.base.parent / EVIL).exists()
-    assert not list(graded.scratch.iterdir()), "every submission's scratch folder is removed"
+    assert not [p for p in graded.scratch.iterdir() if p.name.startswith("s-")], (
+        "every submission's scratch folder is removed"
+    )
     assert snapshot(graded.submissions) == graded.before, "submissions are never written to"
 
 
@@ -203,7 +439,7 @@ def test_grades_csv_has_a_row_per_student_and_a_column_per_exercise(graded):
         rows = list(csv.reader(source))
     exercises = [f"{LESSON.nn}.{e.id}" for e in LESSON.exercises]
     assert rows[0] == ["student", *exercises, "total", "possible", "percent", "status", "flags"]
-    assert [row[0] for row in rows[1:]] == sorted(STUDENTS)
+    assert [row[0] for row in rows[1:]] == STUDENTS
     alice = dict(zip(rows[0], rows[1], strict=True))
     assert alice == {
         "student": "alice",
@@ -216,9 +452,9 @@ def test_grades_csv_has_a_row_per_student_and_a_column_per_exercise(graded):
     }
     statuses = {row[0]: row[-2] for row in rows[1:]}
     assert [name for name, status in statuses.items() if status == "error"] == [
-        "frank",
         "heidi",
         "mallory",
+        "mike",
     ]
 
 
@@ -243,28 +479,67 @@ def test_report_is_self_contained_and_escapes_student_strings(graded):
     assert "<script" not in page
     assert "eve&lt;script&gt;alert(1)" in page
     assert "<svg" in page and "src=" not in page and "href=" not in page
-    for heading in ("Tests, most failed first", "Slowest submissions", "Submissions with errors"):
-        assert heading in page
+    for heading in (
+        "Score distribution",
+        "Exercises, most failed first",
+        "Tests, most failed first",
+        "Slowest submissions",
+        "Submissions with errors",
+        "Flagged for review",
+    ):
+        assert f"<h2>{heading}</h2>" in page
 
 
-def test_grading_a_student_alone_gives_the_same_grade(graded, tmp_path):
-    alone = tmp_path / "submissions"
-    shutil.copytree(graded.submissions / "alice", alone / "alice")
-    (result,) = grading.grade(alone, tmp_path / "out", jobs=1, timeout=TIMEOUT)
-    in_class = graded.results["alice"]
-    assert (result.status, result.earned) == (in_class.status, in_class.earned)
-    assert result.exercises() == in_class.exercises()
+def test_report_puts_the_most_failed_first(graded):
+    page = (graded.out / "report.html").read_text(encoding="utf-8")
+    tests = page.split("<h2>Tests, most failed first</h2>")[1].split("</table>")[0]
+    rates = [
+        int(cell.split("(")[1].split("%")[0]) for cell in tests.split("<td>")[1:] if "%)" in cell
+    ]
+    assert rates and rates == sorted(rates)
 
 
-def test_a_failing_reference_stops_grading_and_writes_nothing(
-    graded, tmp_path, make_target, monkeypatch
-):
+def test_students_get_the_same_grade_alone_and_the_portable_way(graded, tmp_path):
+    """Each good student, and one that tampers, graded alone with a fresh process each (the
+    way macOS and Windows grade), gets what the class run gave, flags included."""
+
+    def alone(name: str):
+        folder = tmp_path / name
+        entry = next(p for p in graded.submissions.iterdir() if p.name in (name, f"{name}.zip"))
+        (folder / "in").mkdir(parents=True)
+        copy = folder / "in" / entry.name
+        shutil.copytree(entry, copy) if entry.is_dir() else shutil.copy(entry, copy)
+        (result,) = grade_class(folder / "in", folder / "out", runner="subprocess", test_timeout=30)
+        return result
+
+    names = [*GOOD, "pat"]
+    try:
+        with ThreadPoolExecutor(len(names)) as pool:
+            results = dict(zip(names, pool.map(alone, names), strict=True))
+    finally:
+        leaked = PWNED.exists()
+        PWNED.unlink(missing_ok=True)
+    assert not leaked, "a submission wrote into the course's tests/"
+    for name, result in results.items():
+        in_class = graded.results[name]
+        assert (result.status, result.earned) == (in_class.status, in_class.earned), name
+        assert result.exercises() == in_class.exercises(), name
+        verdicts = {(t["name"], t["status"]) for t in result.tests()}
+        assert verdicts == {(t["name"], t["status"]) for t in in_class.tests()}, name
+        assert result.flags == in_class.flags, name
+
+
+def test_a_failing_reference_stops_grading_and_writes_nothing(graded, tmp_path, make_target):
     # Grades from an environment where the reference fails would be wrong for everyone.
-    monkeypatch.setattr(grading, "SOLUTIONS_DIR", make_target(copy_of=STARTER, name="ref"))
     alone = tmp_path / "submissions"
     shutil.copytree(graded.submissions / "alice", alone / "alice")
     with pytest.raises(grading.GradingError, match="reference solutions earn 0/10"):
-        grading.grade(alone, tmp_path / "out", jobs=2, timeout=TIMEOUT)
+        grade_class(
+            alone,
+            tmp_path / "out",
+            runner="subprocess",
+            reference=make_target(copy_of=STARTER, name="ref"),
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -302,7 +577,7 @@ def test_unsafe_zips_are_refused_before_anything_is_written(tmp_path, name, size
 
 def test_zip_symlinks_are_refused(tmp_path):
     archive = tmp_path / "s.zip"
-    link = zipfile.ZipInfo("lessons/l01_function_views/exercise.py")
+    link = zipfile.ZipInfo(EXERCISE)
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr(link, str(SOLUTION))
@@ -328,3 +603,10 @@ def test_names_are_safe_and_unique_as_file_names(tmp_path):
     assert [s.name for s in submissions] == ["Alice", "CON", "José", "a b", "alice"]
     assert [s.slug for s in submissions] == ["Alice", "_CON", "Jose", "a_b", "alice-2"]
     assert skipped == [tmp_path / "notes.txt"]
+
+
+def test_the_time_left_follows_the_pace_so_far():
+    assert estimate_left(0, 10, 1.0, None, 2) is None
+    assert estimate_left(0, 10, 1.0, 2.0, 2) == pytest.approx(9.0)  # 10 x 2 s over 2 jobs
+    assert estimate_left(4, 10, 8.0, 2.0, 2) == pytest.approx(12.0)  # 2 s each so far
+    assert estimate_left(10, 10, 8.0, 2.0, 2) == 0.0
