@@ -1,0 +1,1 @@
+"""Lesson 09: permissions, built in, composed and written by hand."""
