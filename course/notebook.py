@@ -9,7 +9,7 @@
 `connect` reuses a playground already running on http://127.0.0.1:8000 (`make start`). When
 none runs there, or when COURSE_NOTEBOOK_FRESH=1 is set (the course's own notebook tests set
 it), it starts one in the background: `python -m course serve --no-reload` on a free port,
-with a scratch database of its own, stopped when the kernel ends.
+with a scratch database and mail folder of its own, stopped when the kernel ends.
 
 Nothing here touches the Django ORM: kernel cells run inside an asyncio loop, where Django's
 database calls fail with SynchronousOnlyOperation. Requests go over HTTP and checking runs in
@@ -119,6 +119,7 @@ class _Server:
         env = {
             **os.environ,  # COURSE_TARGET among them: the server serves the same learner files
             "COURSE_DATABASE": str(folder / "db.sqlite3"),
+            "COURSE_MAIL_DIR": str(folder / "mail"),  # its mail, listed at /mail/ (lesson 11)
             "DJANGO_RUNSERVER_HIDE_WARNING": "true",
             "PYTHONUNBUFFERED": "1",  # so a failure's output reaches the log before it exits
         }

@@ -1,4 +1,4 @@
-"""The playground's URLs: the index, then every lesson under lessons/NN/ with its text and docs.
+"""The playground's URLs: the index and the mail page, then every lesson under lessons/NN/.
 
 A lesson whose learner code does not import is mounted as an error page naming the file and
 line; the index and the other lessons keep working.
@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),  # log in / out for the browsable API
+    path("mail/", views.mail, name="mail"),  # the mail the playground sent (lesson 11's codes)
 ]
 
 BROKEN_LESSONS = {}  # slug -> LoadError, shown on the index page
