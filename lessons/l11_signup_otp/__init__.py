@@ -1,0 +1,1 @@
+"""Lesson 11: signup with an emailed one-time code."""

@@ -1,0 +1,44 @@
+"""Throttles for the signup flow: a number of requests per client address and period.
+
+A throttle slows an attacker down; it does not stop one. Its counts live in the cache, which
+a restart or a busy cache empties, and an attacker with many addresses gets a count for each.
+That is why each code also counts its own tries in the database (models.MAX_TRIES).
+"""
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class ByAddressThrottle(SimpleRateThrottle):
+    """Count requests per client address, logged in or not."""
+
+    def get_ident(self, request):
+        # DRF's own get_ident trusts X-Forwarded-For unless NUM_PROXIES is set: a client that
+        # makes up a new address in that header for each request is never throttled. Behind a
+        # proxy that sets the header, set NUM_PROXIES and DRF picks the right address from it.
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR")
+        return super().get_ident(request)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class SignupThrottle(ByAddressThrottle):
+    scope = "l11-signup"
+    rate = "10/hour"  # each signup sends an email: this also limits mail sent to strangers
+
+
+class VerifyThrottle(ByAddressThrottle):
+    scope = "l11-verify"
+    rate = "10/minute"  # above MAX_TRIES, so that a code dies of its own counter first
+
+
+class ResendThrottle(ByAddressThrottle):
+    scope = "l11-resend"
+    rate = "5/hour"
+
+
+class LoginThrottle(ByAddressThrottle):
+    scope = "l11-login"
+    rate = "10/minute"  # a password guessed through the token endpoint is guessed slowly
