@@ -167,9 +167,30 @@ def load_lesson(folder: Path) -> Lesson:
 
 @cache
 def all_lessons() -> tuple[Lesson, ...]:
-    """Every lesson, in order of number."""
-    folders = sorted(p for p in LESSONS_DIR.iterdir() if p.is_dir() and SLUG_RE.match(p.name))
-    return tuple(load_lesson(folder) for folder in folders)
+    """Every lesson, in order of number: the lNN_topic folders that have a lesson.toml.
+
+    A folder without one is skipped rather than fatal, so that a lesson being created, or a
+    folder left holding only __pycache__, does not stop every other lesson;
+    unfinished_lesson_folders() names them for the course's self-check.
+    """
+    return tuple(load_lesson(folder) for folder in _lesson_folders() if _has_manifest(folder))
+
+
+def unfinished_lesson_folders() -> list[Path]:
+    """lNN_topic folders that hold files but no lesson.toml."""
+    return [
+        folder
+        for folder in _lesson_folders()
+        if not _has_manifest(folder) and any(p.name != "__pycache__" for p in folder.iterdir())
+    ]
+
+
+def _lesson_folders() -> list[Path]:
+    return sorted(p for p in LESSONS_DIR.iterdir() if p.is_dir() and SLUG_RE.match(p.name))
+
+
+def _has_manifest(folder: Path) -> bool:
+    return (folder / "lesson.toml").is_file()
 
 
 def find_lesson(key: str | int) -> Lesson:

@@ -13,7 +13,7 @@ from functools import cache
 import pytest
 
 from course.checking import CheckReport, run_in_subprocess
-from course.manifest import all_lessons
+from course.manifest import all_lessons, unfinished_lesson_folders
 
 from .conftest import IN_CI, starter_is_pristine
 
@@ -81,6 +81,8 @@ def test_lessons_exist_and_are_numbered_in_order():
     """Lessons are numbered 1, 2, 3, ... with no gaps, each with a valid manifest."""
     assert LESSONS, "no lesson found under lessons/"
     assert [lr.number for lr in LESSONS] == list(range(1, len(LESSONS) + 1))
+    unfinished = [folder.name for folder in unfinished_lesson_folders()]
+    assert not unfinished, f"lesson folders without a lesson.toml: {unfinished}"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)

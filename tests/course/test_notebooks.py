@@ -60,7 +60,8 @@ def kernel_env(target: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if k != "DJANGO_SETTINGS_MODULE" and not k.startswith("PYTEST_")
     }
-    env.update(COURSE_TARGET=target, COURSE_NOTEBOOK_FRESH="1")
+    # A cheap password hasher for the notebook's own server (playground_project/settings.py).
+    env.update(COURSE_TARGET=target, COURSE_NOTEBOOK_FRESH="1", COURSE_FAST_PASSWORD_HASHER="1")
     return env
 
 
