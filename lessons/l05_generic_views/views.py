@@ -65,7 +65,7 @@ class StudentList(generics.ListCreateAPIView):
         return students
 
     def perform_create(self, serializer):
-        # The one line of create() that is ours: the owner comes from the login, not the body.
+        # The one step of create() this view changes: the owner comes from the login, not the body.
         serializer.save(owner=self.request.user)
 
 

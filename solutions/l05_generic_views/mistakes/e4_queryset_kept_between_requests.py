@@ -86,7 +86,7 @@ class CourseStudents(generics.ListAPIView):
         return course.students.select_related("owner").order_by("name")
 
 
-# ListAPIView answers GET only, so POST on the catalogue is 405 without a line of ours.
+# ListAPIView answers GET only, so POST on the catalogue is 405 with no code written for it.
 class CatalogueList(generics.ListAPIView):
     """Every course, for anyone, by code; `?search=` keeps the titles that contain it, in any case.
 
