@@ -166,13 +166,15 @@ def grade(
     reference solutions graded first, which must earn full marks.
     """
     started = time.perf_counter()
-    submissions, out = Path(submissions), Path(out)
+    # Absolute: the test processes check paths against these from their own working folder.
+    submissions, out = Path(submissions).resolve(), Path(out).resolve()
     chosen, notes = gradable_lessons(lessons)
     if not chosen:
         raise GradingError("There is no lesson with graded tests to grade.")
     own_scratch = scratch is None
     scratch = Path(tempfile.mkdtemp(prefix="course-grade-")) if own_scratch else Path(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
+    scratch = scratch.resolve()
     students, skipped = find_submissions(submissions, exclude=[out, scratch])
     if shard is not None:
         students = select_shard(students, *shard)
@@ -181,8 +183,8 @@ def grade(
     limits = Limits(timeout, test_timeout, memory_mb)
     labels = {str(submissions): "<submissions>", str(scratch): "<scratch>", str(out): "<out>"}
     labels[str(ROOT)] = "<course>"
-    active = make_runner(runner, scratch, [lesson.slug for lesson in chosen], memory_mb)
     try:
+        active = make_runner(runner, scratch, [lesson.slug for lesson in chosen], memory_mb)
         started_runner = active.start()
     except RunnerBroken as exc:
         if runner != "auto":
@@ -275,9 +277,20 @@ def _require_reference(result: StudentResult) -> None:
     why = result.message or next(
         (t["message"] for t in result.tests() if t["status"] != "pass"), "a test fails"
     )
+    failing = [
+        lr.lesson for lr in (result.report.lessons if result.report else []) if not lr.passed
+    ]
+    others = [lesson.nn for lesson in result.lessons if lesson not in failing]
+    hint = (
+        f" Lessons whose reference fails: {', '.join(lesson.nn for lesson in failing)}; grade the "
+        f"others with --lessons {','.join(others)}."
+        if failing and others
+        else ""
+    )
     raise GradingError(
         f"The reference solutions earn {result.earned:g}/{result.possible} in this environment, "
-        f"so no grade can be trusted and none was written. First problem: {why}\n{result.output[-1500:]}"
+        f"so no grade can be trusted and none was written.{hint} First problem: {why}\n"
+        f"{result.output[-1500:]}"
     )
 
 
