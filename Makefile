@@ -10,7 +10,7 @@ L ?=
 E ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start check watch hint progress list reset solution notebook grade verify test lint bench clean
+.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench verify test lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,8 +51,14 @@ solution: $(STAMP) ## Show the reference solution once the lesson passes: make s
 notebook: $(STAMP) ## Open Jupyter on the notebooks: make notebook [L=01]
 	$(PY) -m course notebook $(L)
 
-grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out]
-	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out)
+grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out] [JOBS=n] [SHARD=k/n] [LESSONS=01,02]
+	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) $(if $(LESSONS),--lessons $(LESSONS))
+
+grade-merge: $(STAMP) ## Join the outputs of graded shards: make grade-merge SHARDS="out-1 out-2" [OUT=grading-out]
+	$(PY) -m course grade merge $(SHARDS) --out $(or $(OUT),grading-out)
+
+grade-bench: $(STAMP) ## Time `course grade` against one pytest process per submission
+	$(PY) benchmarks/grade_speed.py
 
 verify: $(STAMP) ## The course's own integrity checks (same as make test)
 	$(PY) -m course verify
