@@ -272,6 +272,12 @@ def _test_ids(result: StudentResult) -> set[tuple[str, str]]:
 
 
 def _require_reference(result: StudentResult) -> None:
+    tampering = [flag for flag in result.flags if flag.startswith("tampering:")]
+    if result.status == "pass" and tampering:
+        raise GradingError(
+            "The reference solutions trip the grader's guard, so it would misjudge students: "
+            + "; ".join(tampering)
+        )
     if result.status == "pass":
         return
     why = result.message or next(

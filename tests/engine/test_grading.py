@@ -543,6 +543,24 @@ def test_a_failing_reference_stops_grading_and_writes_nothing(graded, tmp_path, 
     assert not (tmp_path / "out").exists()
 
 
+def test_a_reference_that_trips_the_guard_stops_grading(graded, tmp_path, make_target):
+    """The guard must never refuse what the course itself does: that would misjudge students."""
+    alone = tmp_path / "submissions"
+    shutil.copytree(graded.submissions / "alice", alone / "alice")
+    try:
+        with pytest.raises(grading.GradingError, match="trip the grader's guard"):
+            grade_class(
+                alone,
+                tmp_path / "out",
+                runner="subprocess",
+                reference=make_target(writes_tests_folder(), name="ref"),
+            )
+    finally:
+        leaked = PWNED.exists()
+        PWNED.unlink(missing_ok=True)
+    assert not leaked and not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------------- without running tests
 
 
