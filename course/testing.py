@@ -7,6 +7,7 @@ through Django's test client or over real HTTP against a live server.
 
 from __future__ import annotations
 
+import base64
 import json as jsonlib
 import traceback
 from dataclasses import dataclass, field
@@ -203,6 +204,12 @@ def _describe_crash(exc: BaseException) -> str:
     ]
     where = f" at {display_path(frames[-1].filename)}, line {frames[-1].lineno}" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
+
+
+def basic_auth(username: str, password: str) -> dict[str, str]:
+    """The Authorization header of HTTP Basic: base64 of `username:password` (encoded, not encrypted)."""
+    pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {pair}"}
 
 
 def expect_status(reply: Reply, expected: int, because: str, *, mistake: str | None = None) -> None:

@@ -12,6 +12,7 @@ from functools import cache
 
 import pytest
 
+from course import ROOT
 from course.checking import CheckReport, run_in_subprocess
 from course.manifest import all_lessons, unfinished_lesson_folders
 
@@ -190,3 +191,15 @@ def test_each_mistake_is_caught(lesson, mistake, tmp_path):
     ex = next(e for e in result.exercises if e.exercise.id == exercise_id)
     caught = [t for t in ex.tests if not t.passed]
     assert caught, f"no test of {exercise_id} fails on {mistake.name}: the mistake goes unnoticed"
+
+
+def test_course_readme_lists_every_lesson_with_its_exercises():
+    """The README's table of lessons names every lesson, its exercises and its points."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = []
+    for lesson in LESSONS:
+        row = next((line for line in readme.splitlines() if f"lessons/{lesson.slug}/" in line), "")
+        points = sum(exercise.points for exercise in lesson.exercises)
+        wanted = [f"{e.id} {e.title}" for e in lesson.exercises] + [f"| {points} |"]
+        missing += [f"{lesson.nn}: {text}" for text in wanted if text not in row]
+    assert not missing, f"README.md's table of lessons is out of date: {missing}"

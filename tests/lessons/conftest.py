@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from course.testing import basic_auth
 from playground_project.domain.models import Course, Enrolment, Student
 
 _numbers = itertools.count(1)
@@ -30,6 +31,17 @@ def make_user():
         username = username or f"user{n}"
         fields.setdefault("email", f"{username}@example.com")
         return get_user_model().objects.create_user(username, password=password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def login(make_user):
+    """`login()` or `login("alice")`: a new user, and the headers that log it in by HTTP Basic."""
+
+    def make(username=None, **fields):
+        user = make_user(username, **fields)
+        return user, basic_auth(user.username, PASSWORD)
 
     return make
 

@@ -1,6 +1,5 @@
 """Graded tests for lesson 04: APIView classes for courses (lessons/l04_class_based_views/exercise.py)."""
 
-import base64
 import time
 
 import pytest
@@ -15,7 +14,6 @@ E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
 
 MISSING_ID = 999_999
-PASSWORD = "lesson-04-password"
 RATE = 3  # EnrolmentThrottle: "3/minute"
 
 HANDLERS = (
@@ -32,18 +30,6 @@ THROTTLE_CONFIG = (
     "If the view raised ImproperlyConfigured, EnrolmentThrottle has no rate: set "
     'rate = "3/minute" on the class, and a scope of its own, so that no setting is needed.'
 )
-
-
-@pytest.fixture
-def login(make_user):
-    """Make a user; return it with the headers that log it in by HTTP Basic authentication."""
-
-    def make(username=None):
-        user = make_user(username, password=PASSWORD)
-        token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
-        return user, {"Authorization": f"Basic {token}"}
-
-    return make
 
 
 def list_url():

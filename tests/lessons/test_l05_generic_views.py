@@ -1,7 +1,5 @@
 """Graded tests for lesson 05: generic views for courses (lessons/l05_generic_views/exercise.py)."""
 
-import base64
-
 import pytest
 from django.urls import reverse
 
@@ -14,7 +12,6 @@ E3 = pytest.mark.exercise("E3")
 E4 = pytest.mark.exercise("E4")
 
 MISSING_CODE = "NOPE999"
-PASSWORD = "lesson-05-password"
 LOOKUP = (
     "A 500 saying 'Expected view CourseDetail to be called with a URL keyword argument named ...' "
     'means lookup_field does not match the URL: it says <str:code>, so set lookup_field = "code".'
@@ -23,18 +20,6 @@ SCOPED = (
     "Did get_queryset() keep only the logged-in user's courses, "
     "super().get_queryset().filter(owner=self.request.user)?"
 )
-
-
-@pytest.fixture
-def login(make_user):
-    """Make a user; return it with the headers that log it in by HTTP Basic authentication."""
-
-    def make(username=None):
-        user = make_user(username, password=PASSWORD)
-        token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
-        return user, {"Authorization": f"Basic {token}"}
-
-    return make
 
 
 def codes(reply):

@@ -1,7 +1,5 @@
 """Graded tests for lesson 06: views composed from mixins (lessons/l06_mixins/exercise.py)."""
 
-import base64
-
 import pytest
 from django.urls import reverse
 
@@ -14,7 +12,6 @@ E3 = pytest.mark.exercise("E3")
 E4 = pytest.mark.exercise("E4")
 
 MISSING_CODE = "NOSUCH1"
-PASSWORD = "lesson-06-password"
 
 NO_HANDLER = (
     "Mixins provide actions, not handlers: does the class define get() (and post(), patch()) "
@@ -30,18 +27,6 @@ ORDER = (
     "found first and the mixin's never runs; after CreateModelMixin, the same happens to "
     "perform_create()."
 )
-
-
-@pytest.fixture
-def login(make_user):
-    """Make a user; return it with the headers that log it in by HTTP Basic authentication."""
-
-    def make(username=None):
-        user = make_user(username, password=PASSWORD)
-        token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
-        return user, {"Authorization": f"Basic {token}"}
-
-    return make
 
 
 def course_state(code):

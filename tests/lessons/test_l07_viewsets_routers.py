@@ -5,8 +5,6 @@ the same URLs under /lessons/07/, the same methods in each Allow header, and the
 answers to the same requests.
 """
 
-import base64
-
 import pytest
 from django.urls import NoReverseMatch, reverse
 
@@ -18,7 +16,6 @@ E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
 
 MISSING_CODE = "NOPE999"
-PASSWORD = "lesson-07-password"
 
 # Lesson 05's exercise API, route by route: its path under the lesson's prefix and the
 # methods its Allow header lists. The router must write exactly these for lesson 07.
@@ -33,18 +30,6 @@ SCOPED = (
     "Did get_queryset() keep only the logged-in user's courses, "
     "super().get_queryset().filter(owner=self.request.user)?"
 )
-
-
-@pytest.fixture
-def login(make_user):
-    """Make a user; return it with the headers that log it in by HTTP Basic authentication."""
-
-    def make(username=None):
-        user = make_user(username, password=PASSWORD)
-        token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
-        return user, {"Authorization": f"Basic {token}"}
-
-    return make
 
 
 def url(name, **kwargs):

@@ -1,12 +1,10 @@
 """Graded tests for lesson 08: authentication (lessons/l08_authentication/exercise.py)."""
 
-import base64
-
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from course.testing import expect, expect_status
+from course.testing import basic_auth, expect, expect_status
 from playground_project.domain.models import Course
 
 E1 = pytest.mark.exercise("E1")
@@ -18,12 +16,6 @@ PASSWORD = "lesson-08-password"
 TOKEN_RATE = 5  # requests a minute, README E2
 NEW_COURSE = {"code": "SEC101", "title": "Web security", "credits": 5}
 NO_STUB = "Did you delete the stub's initial() method?"
-
-
-def basic(username, password):
-    """The Authorization header of HTTP Basic: base64 of `username:password`, not encrypted."""
-    pair = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {pair}"}
 
 
 def token_header(key):
@@ -113,7 +105,7 @@ def test_e1_reports_request_user_and_request_auth(api, alice, alice_token, kind)
     if kind == "token":
         headers = token_header(alice_token.key)
     elif kind == "basic":
-        headers = basic("alice", PASSWORD)
+        headers = basic_auth("alice", PASSWORD)
     else:
         log_in(api, alice)
     reply = api.get(me_url(), headers=headers)
@@ -143,7 +135,7 @@ def test_e1_reports_request_user_and_request_auth(api, alice, alice_token, kind)
 @E1
 def test_e1_a_wrong_basic_password_gets_the_first_classs_challenge(api, alice):
     """A wrong Basic password fails in BasicAuthentication, but the 401 carries the first class's header."""
-    reply = api.get(me_url(), headers=basic("alice", "wrong-password"))
+    reply = api.get(me_url(), headers=basic_auth("alice", "wrong-password"))
     expect_status(
         reply,
         401,
@@ -246,7 +238,7 @@ def test_e2_sixth_try_in_a_minute_answers_429_with_retry_after(api, alice):
 def test_e2_a_logged_in_guesser_is_throttled_too(api, alice, make_user):
     """Logging in as oneself (here with Basic) must not lift the limit on guessing someone else's password."""
     make_user("mallory", password=PASSWORD)
-    own_account = basic("mallory", PASSWORD)
+    own_account = basic_auth("mallory", PASSWORD)
     for attempt in range(1, TOKEN_RATE + 2):
         reply = api.post(
             token_url(), {"username": "alice", "password": f"guess-{attempt}"}, headers=own_account
@@ -417,7 +409,7 @@ def test_e4_anonymous_gets_a_basic_challenge(api):
 @E4
 def test_e4_a_wrong_password_answers_401_with_the_basic_challenge(api, alice):
     """A wrong Basic password answers 401 with the Basic challenge."""
-    reply = api.get(my_courses_url(), headers=basic("alice", "wrong-password"))
+    reply = api.get(my_courses_url(), headers=basic_auth("alice", "wrong-password"))
     expect_status(
         reply,
         401,
@@ -438,7 +430,7 @@ def test_e4_the_right_password_lists_only_the_callers_courses(api, alice, make_u
     make_course(code="MINE1", owner=alice)
     make_course(code="NOTMINE", owner=make_user("bob"))
     make_course(code="NOBODYS")
-    reply = api.get(my_courses_url(), headers=basic("alice", PASSWORD))
+    reply = api.get(my_courses_url(), headers=basic_auth("alice", PASSWORD))
     expect_status(reply, 200, "alice sent the right password (E4)", mistake=NO_STUB)
     codes = [c.get("code") for c in reply.data or [] if isinstance(c, dict)]
     expect(

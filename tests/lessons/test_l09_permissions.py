@@ -28,8 +28,8 @@ def body(method, data):
 
 
 @pytest.fixture
-def login(make_user):
-    """`login("alice")` (or `login("boss", is_staff=True)`): a user and the headers of their token."""
+def token_login(make_user):
+    """`token_login("alice")` (or `token_login("boss", is_staff=True)`): a user and the headers of their token."""
 
     def make(username, **fields):
         user = make_user(username, **fields)
@@ -99,10 +99,10 @@ def test_e1_an_anonymous_write_answers_401(api):
 
 @E1
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_e1_a_logged_in_non_staff_user_gets_403(api, login, make_course, method):
+def test_e1_a_logged_in_non_staff_user_gets_403(api, token_login, make_course, method):
     """A logged-in user who is not staff may not write: 403, and nothing changes."""
     course = make_course(code="DRF101", title="Before")
-    _, alice = login("alice")
+    _, alice = token_login("alice")
     target = url("course") if method == "POST" else url("course", course.pk)
     reply = api.request(
         method, target, headers=alice, **body(method, {**NEW_COURSE, "title": "After"})
@@ -124,9 +124,9 @@ def test_e1_a_logged_in_non_staff_user_gets_403(api, login, make_course, method)
 
 
 @E1
-def test_e1_staff_create_change_and_delete(api, login, make_course):
+def test_e1_staff_create_change_and_delete(api, token_login, make_course):
     """Staff may create (201), change (200) and delete (204) courses."""
-    boss, headers = login("boss", is_staff=True)
+    boss, headers = token_login("boss", is_staff=True)
     created = api.post(url("course"), NEW_COURSE, headers=headers)
     expect_status(
         created,
@@ -157,10 +157,10 @@ def test_e2_anyone_lists_the_students(api, make_student):
 
 
 @E2
-def test_e2_a_non_owner_reads_another_users_student(api, login, make_user, make_student):
+def test_e2_a_non_owner_reads_another_users_student(api, token_login, make_user, make_student):
     """bob may read alice's student: GET is safe, so IsOwnerOrReadOnly allows it (200)."""
     student = make_student(name="Ada", owner=make_user("alice"))
-    _, bob = login("bob")
+    _, bob = token_login("bob")
     reply = api.get(url("student", student.pk), headers=bob)
     expect_status(
         reply,
@@ -173,10 +173,10 @@ def test_e2_a_non_owner_reads_another_users_student(api, login, make_user, make_
 
 @E2
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
-def test_e2_a_non_owner_cannot_change_it(api, login, make_user, make_student, method):
+def test_e2_a_non_owner_cannot_change_it(api, token_login, make_user, make_student, method):
     """bob may not change or delete alice's student: 403 with the permission's message."""
     student = make_student(name="Ada", owner=make_user("alice"))
-    _, bob = login("bob")
+    _, bob = token_login("bob")
     data = {**NEW_STUDENT, "name": "Bob's now"}
     reply = api.request(method, url("student", student.pk), headers=bob, **body(method, data))
     expect_status(
@@ -197,9 +197,9 @@ def test_e2_a_non_owner_cannot_change_it(api, login, make_user, make_student, me
 
 
 @E2
-def test_e2_the_owner_changes_their_student(api, login, make_student):
+def test_e2_the_owner_changes_their_student(api, token_login, make_student):
     """alice may replace her own student (PUT 200) and delete it (204)."""
-    alice, headers = login("alice")
+    alice, headers = token_login("alice")
     student = make_student(name="Ada", owner=alice)
     reply = api.put(url("student", student.pk), NEW_STUDENT, headers=headers)
     expect_status(reply, 200, "alice owns this student (E2)", mistake=NO_STUB)
@@ -238,10 +238,10 @@ def test_e2_anonymous_writes_answer_401(api, make_user, make_student, method):
 
 
 @E2
-def test_e2_a_new_student_belongs_to_its_creator(api, login, make_user):
+def test_e2_a_new_student_belongs_to_its_creator(api, token_login, make_user):
     """A logged-in POST creates a student owned by the caller, whatever the body says."""
     make_user("bob")
-    alice, headers = login("alice")
+    alice, headers = token_login("alice")
     reply = api.post(url("student"), {**NEW_STUDENT, "owner": "bob"}, headers=headers)
     expect_status(reply, 201, "alice is logged in (E2)", mistake=NO_STUB)
     expect(
@@ -268,9 +268,9 @@ def test_e3_anonymous_gets_401(api):
 
 
 @E3
-def test_e3_the_list_holds_only_the_callers_students(api, login, make_user, make_student):
+def test_e3_the_list_holds_only_the_callers_students(api, token_login, make_user, make_student):
     """alice's list shows her students and nobody else's."""
-    alice, headers = login("alice")
+    alice, headers = token_login("alice")
     make_student(name="Ada", owner=alice)
     make_student(name="Alan", owner=alice)
     make_student(name="Grace", owner=make_user("bob"))
@@ -288,10 +288,10 @@ def test_e3_the_list_holds_only_the_callers_students(api, login, make_user, make
 
 @E3
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
-def test_e3_another_users_student_is_404(api, login, make_user, make_student, method):
+def test_e3_another_users_student_is_404(api, token_login, make_user, make_student, method):
     """bob cannot reach alice's private student at all: 404, which does not reveal it exists."""
     student = make_student(name="Ada", owner=make_user("alice"))
-    _, bob = login("bob")
+    _, bob = token_login("bob")
     reply = api.request(
         method, url("my-student", student.pk), headers=bob, **body(method, NEW_STUDENT)
     )
@@ -307,10 +307,10 @@ def test_e3_another_users_student_is_404(api, login, make_user, make_student, me
 
 
 @E3
-def test_e3_a_new_student_is_the_callers_own(api, login, make_user):
+def test_e3_a_new_student_is_the_callers_own(api, token_login, make_user):
     """A POST creates a student owned by the caller, which then shows in their list only."""
-    _, bob = login("bob")
-    alice, headers = login("alice")
+    _, bob = token_login("bob")
+    alice, headers = token_login("alice")
     reply = api.post(url("my-student"), {**NEW_STUDENT, "owner": "bob"}, headers=headers)
     expect_status(reply, 201, "alice is logged in (E3)", mistake=NOT_A_LIST)
     expect(
@@ -329,9 +329,9 @@ def test_e3_a_new_student_is_the_callers_own(api, login, make_user):
 
 
 @E3
-def test_e3_the_owner_changes_and_deletes_their_student(api, login, make_student):
+def test_e3_the_owner_changes_and_deletes_their_student(api, token_login, make_student):
     """alice may change (PATCH 200) and delete (204) her own private student."""
-    alice, headers = login("alice")
+    alice, headers = token_login("alice")
     student = make_student(name="Ada", owner=alice)
     reply = api.patch(url("my-student", student.pk), {"year": 3}, headers=headers)
     expect_status(reply, 200, "alice owns this student (E3)", mistake=NOT_A_LIST)
