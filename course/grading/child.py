@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import errno
 import gc
-import importlib.abc
 import json
 import os
 import random
@@ -370,19 +369,6 @@ def compare_machinery(before: dict, after: dict) -> list[str]:
     return sorted(k for k in changed if not (k.endswith(".__code__") and k[:-9] in replaced))
 
 
-class _Refused(importlib.abc.MetaPathFinder):
-    """Learner modules whose import ran out of time once: any later import fails at once."""
-
-    def __init__(self):
-        self.modules: dict[str, str] = {}
-
-    def find_spec(self, fullname, path=None, target=None):
-        message = self.modules.get(fullname)
-        if message is None:
-            return None
-        raise ImportError(message, name=fullname)
-
-
 class GraderPlugin:
     """The grader's own pytest plugin in the test process (the course's plugin does the rest)."""
 
@@ -390,12 +376,8 @@ class GraderPlugin:
         self.log = log
         self.test_timeout = float(request["test_timeout"])
         self.learner = _roots([request["target"]])
-        self.refused = _Refused()
         self.before: dict | None = None
         self.changed: list[str] = []
-
-    def pytest_configure(self, config):
-        sys.meta_path.insert(0, self.refused)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
@@ -439,8 +421,9 @@ class GraderPlugin:
             f"{shown} did not finish loading within {self.test_timeout:g} s: an endless loop "
             "at import (code outside any function that never ends)?"
         )
-        self.refused.modules[module] = message
-        sys.modules.pop(module, None)
+        # None in sys.modules: any later import of it fails at once (the playground's URLconf
+        # then shows the lesson as broken) instead of running the loop again.
+        sys.modules[module] = None
         try:
             lesson = find_lesson(parts[-2])
         except LookupError:

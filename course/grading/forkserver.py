@@ -13,7 +13,8 @@ Warming up, measured pitfalls kept in mind (see the README's grading notes):
   parent that had imported the URLconf made every child keep the reference's views. It runs
   pytest once with --collect-only (Django set up, plugins and graded test modules imported and
   assertion-rewritten: no test runs, so no fixture state is left behind), then imports the
-  modules a run of the reference solutions needed, as measured by a probe child, leaving out
+  modules the reference solutions needed in a probe child that ran each lesson's first test,
+  and builds Django's template engines, leaving out
   everything under lessons/, solutions/ and tests/, the playground's URLconf and anything
   that turns out to pull in a learner module. Whatever learner module is found loaded
   anyway is dropped, and each child's course plugin installs its own target, which drops the
@@ -70,11 +71,15 @@ def _collect(lessons, scratch: Path) -> dict:
 
     from course import checking
 
-    seen = {}
+    seen = {"first": {}}
 
     class Remember:
         def pytest_configure(self, config):
             seen["nomigrations"] = bool(config.getvalue("nomigrations"))
+
+        def pytest_collection_finish(self, session):
+            for item in session.items:
+                seen["first"].setdefault(str(item.path), item.nodeid)
 
     sink = io.StringIO()
     args = [*checking.pytest_args(lessons, "lessons", scratch / "collect.json"), "--collect-only"]
@@ -87,11 +92,19 @@ def _collect(lessons, scratch: Path) -> dict:
     return seen
 
 
-def _probe(lessons, scratch: Path) -> list[str]:
-    """The modules a run of the reference solutions imports, measured in a throwaway child."""
+def _probe(lessons, first: dict[str, str], scratch: Path) -> list[str]:
+    """The modules the reference solutions import, measured in a throwaway child.
+
+    It runs each lesson's first test only: a tenth of the time of every test, and nearly every
+    module (the template machinery some later tests reach is warmed separately).
+    """
     import pytest
 
     from course import checking
+
+    args = checking.pytest_args(lessons, "solutions", scratch / "probe.json")[len(lessons) :]
+    tests = [first.get(str(lesson.test_file)) for lesson in lessons]
+    args = [*(str(ROOT / test) for test in tests if test), *args]
 
     read, write = os.pipe()
     pid = os.fork()
@@ -104,7 +117,7 @@ def _probe(lessons, scratch: Path) -> list[str]:
                 os.dup2(null, fd)
             os.setsid()
             before = set(sys.modules)
-            pytest.main(checking.pytest_args(lessons, "solutions", scratch / "probe.json"))
+            pytest.main(args)
             names = [name for name in sys.modules if name not in before]
             os.write(write, json.dumps(names).encode())
             code = 0
@@ -163,6 +176,21 @@ def _import_framework(names: list[str]) -> tuple[int, list[str]]:
     return imported, refused
 
 
+def _warm_templates() -> None:
+    """Django's template engines, their loaders and every installed tag library (404 pages,
+    the browsable API): built here once rather than in every child that renders one."""
+    try:
+        import django.views.defaults  # noqa: F401
+        from django.template import engines
+
+        for engine in engines.all():
+            inner = getattr(engine, "engine", None)
+            if inner is not None:
+                inner.template_loaders  # noqa: B018 - a property that builds the loaders
+    except Exception:  # noqa: BLE001 - only a warm-up
+        pass
+
+
 def _database_image(nomigrations: bool) -> tuple[bytes | None, str]:
     """The test database as pytest-django builds it, serialized; None where that cannot be done."""
     from django.db import connections
@@ -188,8 +216,9 @@ def warm_up(settings: dict) -> dict:
     scratch = Path(settings["scratch"])
     lessons = _lessons(settings["lessons"])
     config = _collect(lessons, scratch)
-    names = _probe(lessons, scratch)
+    names = _probe(lessons, config["first"], scratch)
     imported, refused = _import_framework(names)
+    _warm_templates()
     from course.grading import child
 
     image, original = _database_image(config.get("nomigrations", False))
