@@ -27,6 +27,7 @@ import pytest
 
 from course import ROOT, grading
 from course.grading.command import estimate_left
+from course.manifest import all_lessons
 
 from .conftest import LESSON, SOLUTION, STARTER
 
@@ -527,6 +528,32 @@ def test_students_get_the_same_grade_alone_and_the_portable_way(graded, tmp_path
         verdicts = {(t["name"], t["status"]) for t in result.tests()}
         assert verdicts == {(t["name"], t["status"]) for t in in_class.tests()}, name
         assert result.flags == in_class.flags, name
+
+
+def test_a_loop_at_import_in_one_lesson_leaves_the_other_lessons_graded(tmp_path):
+    """The playground imports every lesson's learner file: a loop in one must not stall the rest."""
+    other = next(
+        lesson for lesson in all_lessons() if lesson != LESSON and lesson.test_file.is_file()
+    )
+    student = tmp_path / "in" / "una"
+    put(student, BARE, "while True:\n    pass\n")
+    for name in other.learner_files:
+        put(student, f"{other.slug}/{name}", (other.solution_folder / name).read_text("utf-8"))
+    (result,) = grading.grade(
+        tmp_path / "in",
+        tmp_path / "out",
+        jobs=1,
+        timeout=TIMEOUT,
+        lessons=[LESSON.nn, other.nn],
+        test_timeout=TEST_TIMEOUT,
+    )
+    data = result.to_json()
+    assert data["status"] == "fail", data["message"]
+    assert "did not finish loading" in data["load_errors"][LESSON.slug]
+    assert all(data["exercises"][f"{other.nn}.{e.id}"]["passed"] for e in other.exercises), data[
+        "exercises"
+    ]
+    assert result.earned == other.points
 
 
 def test_a_failing_reference_stops_grading_and_writes_nothing(graded, tmp_path, make_target):
