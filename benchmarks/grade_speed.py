@@ -77,6 +77,7 @@ def build_class(folder: Path, lessons, students: int, seed: int) -> dict[str, st
         name = f"student{n:03d}-{profile}"
         broken = rng.randrange(len(lessons))
         root = folder / name
+        root.mkdir(parents=True)  # a submission that holds nothing is still handed in
         checkout = n % 2 == 0
         for i, lesson in enumerate(lessons):
             if profile == "complete":
