@@ -185,7 +185,8 @@ class Guard:
             ),
             key=lambda item: -len(item[0]),
         )
-        self.devnull = _norm(os.devnull)
+        # The null device, and this process's own output (which goes to its log anyway).
+        self.devices = {_norm(path) for path in (os.devnull, "/dev/stdout", "/dev/stderr")}
         self.pid = os.getpid()
         self.seen: set[tuple[str, str]] = set()
 
@@ -243,7 +244,7 @@ class Guard:
         except (TypeError, ValueError):
             return
         if writing:
-            if text == self.devnull or _inside(text, self.own):
+            if text in self.devices or _inside(text, self.own):
                 return
             if _inside(os.path.normcase(os.path.realpath(text)), self.own):
                 return
@@ -257,8 +258,8 @@ class Guard:
 
     def _record(self, kind: str, event: str, detail: str, where: str | None, why: str = "") -> None:
         key = (event, detail)
-        if key in self.seen:
-            return
+        if key in self.seen or len(self.seen) >= MAX_EVENTS:
+            return  # the log keeps MAX_EVENTS records anyway
         self.seen.add(key)
         self.log.write({"kind": kind, "event": event, "detail": detail, "where": where, "why": why})
 
