@@ -1,6 +1,26 @@
-"""Graded tests for lesson 05: generic views for courses (lessons/l05_generic_views/exercise.py)."""
+"""Graded tests for lesson 05: generic views for courses (lessons/l05_generic_views/exercise.py).
+
+Lesson 07 serves this same API with viewsets: the checks both lessons grade alike are in
+courses_api.py, and the tests below call them with this lesson's URLs and exercise ids.
+"""
 
 import pytest
+from courses_api import (
+    MISSING_CODE,
+    SCOPED,
+    check_a_course_added_between_two_requests_shows_up,
+    check_anonymous_request_answers_401,
+    check_anyone_can_list_every_course,
+    check_catalogue_is_read_only,
+    check_create_makes_you_the_owner,
+    check_delete_a_course_with_students_answers_409,
+    check_invalid_body_answers_400,
+    check_lists_only_your_courses,
+    check_malformed_json_answers_400,
+    check_search_keeps_the_titles_that_contain_it,
+    check_someone_elses_course_answers_404,
+    with_body,
+)
 from django.urls import reverse
 
 from course.testing import expect, expect_status
@@ -11,38 +31,27 @@ E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
 E4 = pytest.mark.exercise("E4")
 
-MISSING_CODE = "NOPE999"
 LOOKUP = (
     "A 500 saying 'Expected view CourseDetail to be called with a URL keyword argument named ...' "
     'means lookup_field does not match the URL: it says <str:code>, so set lookup_field = "code".'
 )
-SCOPED = (
-    "Did get_queryset() keep only the logged-in user's courses, "
-    "super().get_queryset().filter(owner=self.request.user)?"
-)
 
 
-def codes(reply):
-    """The `code` of each course in a JSON list, in order ([] when the body is not a list)."""
-    items = reply.data if isinstance(reply.data, list) else []
-    return [item.get("code") for item in items if isinstance(item, dict)]
-
-
-def with_body(method, body):
-    """The keyword arguments that send `body` as JSON, for the methods that carry one."""
-    return {"json": body} if method in ("POST", "PUT", "PATCH") else {}
+def url(name, **kwargs):
+    """reverse() in this lesson's namespace, l05."""
+    return reverse(f"l05:{name}", kwargs=kwargs)
 
 
 def course_url(code):
-    return reverse("l05:course-detail", kwargs={"code": code})
+    return url("course-detail", code=code)
 
 
 def students_url(code):
-    return reverse("l05:course-students", kwargs={"code": code})
+    return url("course-students", code=code)
 
 
 def catalogue_url(code):
-    return reverse("l05:catalogue-detail", kwargs={"code": code})
+    return url("catalogue-detail", code=code)
 
 
 # ------------------------------------------------------------------ E1: list and create
@@ -51,37 +60,13 @@ def catalogue_url(code):
 @E1
 def test_e1_lists_only_your_courses(api, login, make_course):
     """GET on the collection lists the logged-in user's courses, ordered by code, and no one else's."""
-    alice, as_alice = login()
-    bob, _ = login()
-    make_course(code="A2", owner=alice)
-    make_course(code="A1", owner=alice)
-    make_course(code="B1", owner=bob)
-    reply = api.get(reverse("l05:course-list"), headers=as_alice)
-    expect_status(reply, 200, "a logged-in user may list their courses (E1)")
-    expect(
-        codes(reply) == ["A1", "A2"],
-        reply,
-        'the codes ["A1", "A2"]: their own two courses, by code',
-        "the list holds only the logged-in user's courses (E1)",
-        mistake=SCOPED,
-    )
+    check_lists_only_your_courses(api, login, make_course, url, "E1")
 
 
 @E1
 def test_e1_create_answers_201_and_makes_you_the_owner(api, login):
     """POST with a valid body creates the course, owned by the logged-in user, and answers 201."""
-    alice, as_alice = login()
-    body = {"code": "API300", "title": "API design", "credits": 10}
-    reply = api.post(reverse("l05:course-list"), body, headers=as_alice)
-    expect_status(reply, 201, "a valid POST creates a course (E1)")
-    course = Course.objects.filter(code="API300").first()
-    expect(
-        course is not None and course.owner_id == alice.pk,
-        reply,
-        f"course API300 saved with owner {alice.username}",
-        "the logged-in user owns what they create (E1)",
-        mistake="Override perform_create(self, serializer) to call serializer.save(owner=self.request.user).",
-    )
+    reply, alice = check_create_makes_you_the_owner(api, login, url, "E1")
     expect(
         isinstance(reply.data, dict) and reply.data.get("owner") == alice.username,
         reply,
@@ -94,14 +79,7 @@ def test_e1_create_answers_201_and_makes_you_the_owner(api, login):
 def test_e1_invalid_body_answers_400_and_saves_nothing(api, login):
     """POST without the required fields answers 400 with an error per field and saves nothing."""
     _, as_alice = login()
-    reply = api.post(reverse("l05:course-list"), {"title": ""}, headers=as_alice)
-    expect_status(reply, 400, "`code` is missing and `title` is blank (E1)")
-    expect(
-        isinstance(reply.data, dict) and {"code", "title"} <= set(reply.data),
-        reply,
-        "errors keyed by field, under both `code` and `title`",
-        "create() answers serializer.errors when the body is invalid (E1)",
-    )
+    reply = check_invalid_body_answers_400(api, url, as_alice, "E1")
     expect(
         not Course.objects.exists(), reply, "no course saved", "an invalid body saves nothing (E1)"
     )
@@ -111,31 +89,13 @@ def test_e1_invalid_body_answers_400_and_saves_nothing(api, login):
 def test_e1_malformed_json_answers_400(api, login):
     """A body that is not valid JSON answers 400, not a server error."""
     _, as_alice = login()
-    reply = api.post(
-        reverse("l05:course-list"),
-        content='{"code": "BAD", "title": ',
-        content_type="application/json",
-        headers=as_alice,
-    )
-    expect_status(reply, 400, "the body is not valid JSON, which is the client's fault (E1)")
+    check_malformed_json_answers_400(api, url, as_alice, "E1")
 
 
 @E1
 def test_e1_anonymous_request_answers_401(api):
     """Without a login the collection answers 401 and asks for Basic credentials."""
-    reply = api.get(reverse("l05:course-list"))
-    expect_status(
-        reply,
-        401,
-        "only logged-in users have courses of their own (E1)",
-        mistake="Set authentication_classes = AUTHENTICATION and permission_classes = [IsAuthenticated].",
-    )
-    expect(
-        (reply.header("WWW-Authenticate") or "").startswith("Basic"),
-        reply,
-        'a WWW-Authenticate: Basic realm="api" header',
-        "the first authentication class, Basic, tells the client how to log in (E1)",
-    )
+    check_anonymous_request_answers_401(api, url, "E1")
 
 
 @E1
@@ -143,9 +103,7 @@ def test_e1_anonymous_request_answers_401(api):
 def test_e1_collection_answers_405_to_other_methods(api, login, method):
     """The collection answers GET and POST only; other methods are 405 with an Allow header."""
     _, as_alice = login()
-    reply = api.request(
-        method, reverse("l05:course-list"), headers=as_alice, **with_body(method, {})
-    )
+    reply = api.request(method, url("course-list"), headers=as_alice, **with_body(method, {}))
     expect_status(
         reply,
         405,
@@ -193,22 +151,14 @@ def test_e2_missing_course_answers_404(api, login, method):
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
 def test_e2_someone_elses_course_answers_404_not_403(api, login, make_course, method):
     """Someone else's course is not in your queryset: 404, as if it did not exist, and it stays as it was."""
-    bob, _ = login()
-    _, as_alice = login()
-    make_course(code="BOB1", title="Bob's course", owner=bob)
-    body = with_body(method, {"code": "BOB1", "title": "Taken over"})
-    reply = api.request(method, course_url("BOB1"), headers=as_alice, **body)
-    expect_status(
-        reply,
-        404,
-        "BOB1 belongs to someone else, so for this user it does not exist (E2)",
-        mistake=f"{SCOPED} CourseDetail needs the same get_queryset() as CourseList.",
-    )
-    expect(
-        Course.objects.filter(code="BOB1", title="Bob's course", owner=bob).exists(),
-        reply,
-        "BOB1 unchanged in the database",
-        "a user must never change someone else's course (E2)",
+    check_someone_elses_course_answers_404(
+        api,
+        login,
+        make_course,
+        url,
+        method,
+        "E2",
+        status_mistake=f"{SCOPED} CourseDetail needs the same get_queryset() as CourseList.",
     )
 
 
@@ -273,21 +223,8 @@ def test_e2_delete_answers_204_then_the_course_is_gone(api, login, make_course):
 @E2
 def test_e2_delete_a_course_with_students_answers_409(api, login, make_course, make_student, enrol):
     """A course that students are enrolled in is not deleted: 409 Conflict, and the enrolments stay."""
-    alice, as_alice = login()
-    course = make_course(code="BUSY1", owner=alice)
-    enrol(course, make_student())
-    reply = api.delete(course_url("BUSY1"), headers=as_alice)
-    expect_status(
-        reply,
-        409,
-        "deleting the course would delete its enrolments with it (E2)",
-        mistake="Override perform_destroy(self, instance): raise CourseHasStudents() when instance.enrolments.exists().",
-    )
-    expect(
-        course.enrolments.exists(),
-        reply,
-        "the course and its enrolment still in the database",
-        "a refused DELETE deletes nothing (E2)",
+    check_delete_a_course_with_students_answers_409(
+        api, login, make_course, make_student, enrol, url, "E2"
     )
 
 
@@ -376,58 +313,33 @@ def test_e3_is_read_only(api, login, make_course, method):
 @E4
 def test_e4_anyone_can_list_every_course(api, login, make_course):
     """Anonymous clients get every course, whoever owns it, ordered by code."""
-    bob, _ = login()
-    make_course(code="CAT2", owner=bob)
-    make_course(code="CAT1")
-    reply = api.get(reverse("l05:catalogue-list"))
-    expect_status(
-        reply,
-        200,
-        "the catalogue is public (E4)",
+    check_anyone_can_list_every_course(
+        api,
+        login,
+        make_course,
+        url,
+        "E4",
         mistake="permission_classes = [AllowAny]. A 500 from a RuntimeError means get_queryset() returned self.queryset: start from super().get_queryset().",
-    )
-    expect(
-        codes(reply) == ["CAT1", "CAT2"],
-        reply,
-        '["CAT1", "CAT2"]: every course, by code',
-        "the catalogue lists all courses, not only someone's (E4)",
     )
 
 
 @E4
 def test_e4_search_keeps_the_titles_that_contain_it(api, make_course):
     """`?search=` keeps the courses whose title contains it, whatever the case."""
-    make_course(code="S1", title="REST APIs with Django")
-    make_course(code="S2", title="Relational databases")
-    make_course(code="S3", title="Designing an API")
-    reply = api.get(reverse("l05:catalogue-list"), params={"search": "api"})
-    expect_status(reply, 200, "search is an optional filter (E4)")
-    expect(
-        codes(reply) == ["S1", "S3"],
-        reply,
-        '["S1", "S3"]: the two titles that contain "api"',
-        "?search= filters on the title with title__icontains (E4)",
+    check_search_keeps_the_titles_that_contain_it(
+        api, make_course, url, "E4", because="?search= filters on the title with title__icontains"
     )
 
 
 @E4
 def test_e4_a_course_added_between_two_requests_shows_up(api, make_course):
     """Each request reads the database again: a course added after one GET is in the next."""
-    make_course(code="OLD9")
-    first = api.get(reverse("l05:catalogue-list"))
-    expect_status(
-        first,
-        200,
-        "the catalogue is public (E4)",
-        mistake="A 500 from 'RuntimeError: Do not evaluate the `.queryset` attribute directly' means get_queryset() returned self.queryset: start from super().get_queryset().",
-    )
-    make_course(code="NEW9")
-    second = api.get(reverse("l05:catalogue-list"))
-    expect(
-        "NEW9" in codes(second),
-        second,
-        "NEW9, created after the first GET, in the list",
-        "a QuerySet that outlives a request keeps the rows it fetched the first time (E4)",
+    check_a_course_added_between_two_requests_shows_up(
+        api,
+        make_course,
+        url,
+        "E4",
+        first_mistake="A 500 from 'RuntimeError: Do not evaluate the `.queryset` attribute directly' means get_queryset() returned self.queryset: start from super().get_queryset().",
         mistake="Did get_queryset() return a QuerySet stored on the class or the module? Build it per request from super().get_queryset().",
     )
 
@@ -461,14 +373,13 @@ def test_e4_read_one_course_by_code(api, make_course):
 )
 def test_e4_catalogue_is_read_only(api, login, make_course, method, where):
     """Nobody writes through the catalogue, not even a logged-in user: 405."""
-    alice, as_alice = login()
-    make_course(code="RO1", owner=alice)
-    url = reverse("l05:catalogue-list") if where == "list" else catalogue_url("RO1")
-    body = with_body(method, {"code": "RO2", "title": "Written"})
-    reply = api.request(method, url, headers=as_alice, **body)
-    expect_status(
-        reply,
-        405,
-        f"the catalogue only reads, so {method} is not allowed (E4)",
+    check_catalogue_is_read_only(
+        api,
+        login,
+        make_course,
+        url,
+        method,
+        where,
+        "E4",
         mistake="Extend ListAPIView and RetrieveAPIView: they have get() only.",
     )

@@ -2,10 +2,27 @@
 
 Lesson 07 rebuilds lesson 05's course API, so these tests hold it to lesson 05's contract:
 the same URLs under /lessons/07/, the same methods in each Allow header, and the same
-answers to the same requests.
+answers to the same requests. The checks both lessons grade alike are in courses_api.py; the
+tests below call them with this lesson's URLs and exercise ids.
 """
 
 import pytest
+from courses_api import (
+    MISSING_CODE,
+    SCOPED,
+    check_a_course_added_between_two_requests_shows_up,
+    check_anonymous_request_answers_401,
+    check_anyone_can_list_every_course,
+    check_catalogue_is_read_only,
+    check_create_makes_you_the_owner,
+    check_delete_a_course_with_students_answers_409,
+    check_invalid_body_answers_400,
+    check_lists_only_your_courses,
+    check_malformed_json_answers_400,
+    check_search_keeps_the_titles_that_contain_it,
+    check_someone_elses_course_answers_404,
+    with_body,
+)
 from django.urls import NoReverseMatch, reverse
 
 from course.testing import expect, expect_status
@@ -14,8 +31,6 @@ from playground_project.domain.models import Course
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
-
-MISSING_CODE = "NOPE999"
 
 # Lesson 05's exercise API, route by route: its path under the lesson's prefix and the
 # methods its Allow header lists. The router must write exactly these for lesson 07.
@@ -26,10 +41,6 @@ LESSON_05_ROUTES = {
     "catalogue-list": ("catalogue/", {"GET", "HEAD", "OPTIONS"}),
     "catalogue-detail": ("catalogue/{code}/", {"GET", "HEAD", "OPTIONS"}),
 }
-SCOPED = (
-    "Did get_queryset() keep only the logged-in user's courses, "
-    "super().get_queryset().filter(owner=self.request.user)?"
-)
 
 
 def url(name, **kwargs):
@@ -44,17 +55,6 @@ def url(name, **kwargs):
             "(prefix and basename), the viewset's lookup_field, and @action(detail=...).",
             pytrace=False,
         )
-
-
-def with_body(method, body):
-    """The keyword arguments that send `body` as JSON, for the methods that carry one."""
-    return {"json": body} if method in ("POST", "PUT", "PATCH") else {}
-
-
-def codes(reply):
-    """The `code` of each course in a JSON list, in order ([] when the body is not a list)."""
-    items = reply.data if isinstance(reply.data, list) else []
-    return [item.get("code") for item in items if isinstance(item, dict)]
 
 
 def allowed(reply):
@@ -102,97 +102,36 @@ def test_e1_router_writes_lesson_05s_course_urls(api, login, make_course):
 @E1
 def test_e1_lists_only_your_courses(api, login, make_course):
     """GET on the collection lists the logged-in user's courses, ordered by code, and no one else's."""
-    alice, as_alice = login()
-    bob, _ = login()
-    make_course(code="A2", owner=alice)
-    make_course(code="A1", owner=alice)
-    make_course(code="B1", owner=bob)
-    reply = api.get(url("course-list"), headers=as_alice)
-    expect_status(reply, 200, "a logged-in user may list their courses (E1)")
-    expect(
-        codes(reply) == ["A1", "A2"],
-        reply,
-        'the codes ["A1", "A2"]: their own two courses, by code',
-        "the list holds only the logged-in user's courses (E1)",
-        mistake=SCOPED,
-    )
+    check_lists_only_your_courses(api, login, make_course, url, "E1")
 
 
 @E1
 def test_e1_create_answers_201_and_makes_you_the_owner(api, login):
     """POST with a valid body creates the course, owned by the logged-in user, and answers 201."""
-    alice, as_alice = login()
-    body = {"code": "API300", "title": "API design", "credits": 10}
-    reply = api.post(url("course-list"), body, headers=as_alice)
-    expect_status(reply, 201, "a valid POST creates a course (E1)")
-    course = Course.objects.filter(code="API300").first()
-    expect(
-        course is not None and course.owner_id == alice.pk,
-        reply,
-        f"course API300 saved with owner {alice.username}",
-        "the logged-in user owns what they create (E1)",
-        mistake="Override perform_create(self, serializer) to call serializer.save(owner=self.request.user).",
-    )
+    check_create_makes_you_the_owner(api, login, url, "E1")
 
 
 @E1
 def test_e1_invalid_or_malformed_body_answers_400(api, login):
     """An invalid body answers 400 with an error per field; malformed JSON answers 400 too."""
     _, as_alice = login()
-    invalid = api.post(url("course-list"), {"title": ""}, headers=as_alice)
-    expect_status(invalid, 400, "`code` is missing and `title` is blank (E1)")
-    expect(
-        isinstance(invalid.data, dict) and {"code", "title"} <= set(invalid.data),
-        invalid,
-        "errors keyed by field, under both `code` and `title`",
-        "create() answers serializer.errors when the body is invalid (E1)",
-    )
-    malformed = api.post(
-        url("course-list"),
-        content='{"code": "BAD", "title": ',
-        content_type="application/json",
-        headers=as_alice,
-    )
-    expect_status(malformed, 400, "the body is not valid JSON, which is the client's fault (E1)")
+    check_invalid_body_answers_400(api, url, as_alice, "E1")
+    malformed = check_malformed_json_answers_400(api, url, as_alice, "E1")
     expect(not Course.objects.exists(), malformed, "no course saved", "nothing was valid (E1)")
 
 
 @E1
 def test_e1_anonymous_request_answers_401(api):
     """Without a login the collection answers 401 and asks for Basic credentials."""
-    reply = api.get(url("course-list"))
-    expect_status(
-        reply,
-        401,
-        "only logged-in users have courses of their own (E1)",
-        mistake="Set authentication_classes = AUTHENTICATION and permission_classes = [IsAuthenticated].",
-    )
-    expect(
-        (reply.header("WWW-Authenticate") or "").startswith("Basic"),
-        reply,
-        'a WWW-Authenticate: Basic realm="api" header',
-        "the first authentication class, Basic, tells the client how to log in (E1)",
-    )
+    check_anonymous_request_answers_401(api, url, "E1")
 
 
 @E1
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
 def test_e1_someone_elses_course_answers_404_not_403(api, login, make_course, method):
     """Someone else's course is not in your queryset: 404, as if it did not exist, and it stays as it was."""
-    bob, _ = login()
-    _, as_alice = login()
-    make_course(code="BOB1", title="Bob's course", owner=bob)
-    body = with_body(method, {"code": "BOB1", "title": "Taken over"})
-    reply = api.request(method, url("course-detail", code="BOB1"), headers=as_alice, **body)
-    expect_status(
-        reply, 404, "BOB1 belongs to someone else, so for this user it does not exist (E1)"
-    )
-    expect(
-        Course.objects.filter(code="BOB1", title="Bob's course", owner=bob).exists(),
-        reply,
-        "BOB1 unchanged in the database",
-        "a user must never change someone else's course (E1)",
-        mistake=SCOPED,
+    check_someone_elses_course_answers_404(
+        api, login, make_course, url, method, "E1", unchanged_mistake=SCOPED
     )
 
 
@@ -243,21 +182,8 @@ def test_e1_delete_answers_204_then_the_course_is_gone(api, login, make_course):
 @E1
 def test_e1_delete_a_course_with_students_answers_409(api, login, make_course, make_student, enrol):
     """A course that students are enrolled in is not deleted: 409 Conflict, and the enrolments stay."""
-    alice, as_alice = login()
-    course = make_course(code="BUSY1", owner=alice)
-    enrol(course, make_student())
-    reply = api.delete(url("course-detail", code="BUSY1"), headers=as_alice)
-    expect_status(
-        reply,
-        409,
-        "deleting the course would delete its enrolments with it (E1)",
-        mistake="Override perform_destroy(self, instance): raise CourseHasStudents() when instance.enrolments.exists().",
-    )
-    expect(
-        course.enrolments.exists(),
-        reply,
-        "the course and its enrolment still in the database",
-        "a refused DELETE deletes nothing (E1)",
+    check_delete_a_course_with_students_answers_409(
+        api, login, make_course, make_student, enrol, url, "E1"
     )
 
 
@@ -367,34 +293,20 @@ def test_e3_router_writes_lesson_05s_catalogue_urls(api, make_course):
 @E3
 def test_e3_anyone_can_list_every_course(api, login, make_course):
     """Anonymous clients get every course, whoever owns it, ordered by code."""
-    bob, _ = login()
-    make_course(code="CAT2", owner=bob)
-    make_course(code="CAT1")
-    reply = api.get(url("catalogue-list"))
-    expect_status(
-        reply, 200, "the catalogue is public (E3)", mistake="permission_classes = [AllowAny]."
-    )
-    expect(
-        codes(reply) == ["CAT1", "CAT2"],
-        reply,
-        '["CAT1", "CAT2"]: every course, by code',
-        "the catalogue lists all courses, not only someone's (E3)",
+    check_anyone_can_list_every_course(
+        api, login, make_course, url, "E3", mistake="permission_classes = [AllowAny]."
     )
 
 
 @E3
 def test_e3_search_filters_the_list_only(api, make_course):
     """`?search=` keeps the titles that contain it on the list, and changes nothing on one course's URL."""
-    make_course(code="S1", title="REST APIs with Django")
-    make_course(code="S2", title="Relational databases")
-    make_course(code="S3", title="Designing an API")
-    listed = api.get(url("catalogue-list"), params={"search": "api"})
-    expect_status(listed, 200, "search is an optional filter (E3)")
-    expect(
-        codes(listed) == ["S1", "S3"],
-        listed,
-        '["S1", "S3"]: the two titles that contain "api"',
-        "?search= filters the list on the title with title__icontains (E3)",
+    check_search_keeps_the_titles_that_contain_it(
+        api,
+        make_course,
+        url,
+        "E3",
+        because="?search= filters the list on the title with title__icontains",
     )
     one = api.get(url("catalogue-detail", code="S2"), params={"search": "api"})
     expect_status(
@@ -408,16 +320,11 @@ def test_e3_search_filters_the_list_only(api, make_course):
 @E3
 def test_e3_a_course_added_between_two_requests_shows_up(api, make_course):
     """Each request reads the database again: a course added after one GET is in the next."""
-    make_course(code="OLD9")
-    first = api.get(url("catalogue-list"))
-    expect_status(first, 200, "the catalogue is public (E3)")
-    make_course(code="NEW9")
-    second = api.get(url("catalogue-list"))
-    expect(
-        "NEW9" in codes(second),
-        second,
-        "NEW9, created after the first GET, in the list",
-        "a QuerySet that outlives a request keeps the rows it fetched the first time (E3)",
+    check_a_course_added_between_two_requests_shows_up(
+        api,
+        make_course,
+        url,
+        "E3",
         mistake="Build the queryset per request, from super().get_queryset().",
     )
 
@@ -437,14 +344,13 @@ def test_e3_missing_course_answers_404(api):
 )
 def test_e3_post_and_writes_answer_405(api, login, make_course, method, where):
     """A ReadOnlyModelViewSet has no create, update or destroy: POST and every write answer 405."""
-    alice, as_alice = login()
-    make_course(code="RO1", owner=alice)
-    address = url("catalogue-list") if where == "list" else url("catalogue-detail", code="RO1")
-    body = with_body(method, {"code": "RO2", "title": "Written"})
-    reply = api.request(method, address, headers=as_alice, **body)
-    expect_status(
-        reply,
-        405,
-        f"the catalogue only reads, so {method} is not allowed (E3)",
+    check_catalogue_is_read_only(
+        api,
+        login,
+        make_course,
+        url,
+        method,
+        where,
+        "E3",
         mistake="Extend viewsets.ReadOnlyModelViewSet: it brings list() and retrieve() only.",
     )
