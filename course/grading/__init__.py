@@ -67,24 +67,67 @@ visible, not impossible. Grade an untrusted class as an unprivileged user, in a 
 VM without network, and read the flagged submissions.
 """
 
-from course.grading.command import REFERENCE_NAME, GradingError, grade, main, merge_main
-from course.grading.flags import review_flags
-from course.grading.report import MergeError, merge, write_class_outputs, write_outputs
-from course.grading.results import StudentResult
-from course.grading.submissions import (
-    MAX_LEARNER_FILE_BYTES,
-    MAX_ZIP_BYTES,
-    MAX_ZIP_MEMBERS,
-    Submission,
-    SubmissionError,
-    copy_learner_files,
-    find_root,
-    find_submissions,
-    parse_shard,
-    safe_name,
-    select_shard,
-    unpack_zip,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from course.grading.command import REFERENCE_NAME, GradingError, grade, main, merge_main
+    from course.grading.flags import review_flags
+    from course.grading.report import MergeError, merge, write_class_outputs, write_outputs
+    from course.grading.results import StudentResult
+    from course.grading.submissions import (
+        MAX_LEARNER_FILE_BYTES,
+        MAX_ZIP_BYTES,
+        MAX_ZIP_MEMBERS,
+        Submission,
+        SubmissionError,
+        copy_learner_files,
+        find_root,
+        find_submissions,
+        parse_shard,
+        safe_name,
+        select_shard,
+        unpack_zip,
+    )
+
+# Imported on first use: every test process (`python -m course.grading.child`, one per
+# submission on the portable path) and the warm parent import this package first, and need
+# none of the grader's side (rich, the report, the command line).
+_HOMES = {
+    **dict.fromkeys(["REFERENCE_NAME", "GradingError", "grade", "main", "merge_main"], "command"),
+    "review_flags": "flags",
+    **dict.fromkeys(["MergeError", "merge", "write_class_outputs", "write_outputs"], "report"),
+    "StudentResult": "results",
+    **dict.fromkeys(
+        [
+            "MAX_LEARNER_FILE_BYTES",
+            "MAX_ZIP_BYTES",
+            "MAX_ZIP_MEMBERS",
+            "Submission",
+            "SubmissionError",
+            "copy_learner_files",
+            "find_root",
+            "find_submissions",
+            "parse_shard",
+            "safe_name",
+            "select_shard",
+            "unpack_zip",
+        ],
+        "submissions",
+    ),
+}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MAX_LEARNER_FILE_BYTES",
