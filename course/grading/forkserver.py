@@ -4,7 +4,7 @@
 one line of settings on stdin, warms up, answers `{"event": "ready", ...}` on stdout, then
 serves requests, one JSON line each: `{"id", "request", "timeout"}`. For each it forks a
 child that runs course.grading.child.run(request) and answers `{"id", "event": "done",
-"returncode", "timed_out", "seconds"}` once the child and everything in its session are gone.
+"returncode", "timed_out"}` once the child and everything in its session are gone.
 When its stdin closes it kills every child and ends.
 
 Warming up, measured pitfalls kept in mind (see the README's grading notes):
@@ -245,7 +245,7 @@ class Server:
     def __init__(self, out, memory_mb: int):
         self.out = out
         self.memory_mb = memory_mb
-        self.children: dict[int, dict] = {}  # pid -> {"id", "deadline", "started", "timed_out"}
+        self.children: dict[int, dict] = {}  # pid -> {"id", "deadline", "timed_out"}
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
         os.set_blocking(self.wake_write, False)
@@ -294,7 +294,6 @@ class Server:
         self.children[pid] = {
             "id": message["id"],
             "deadline": time.monotonic() + float(message["timeout"]),
-            "started": time.perf_counter(),
             "timed_out": False,
         }
 
@@ -355,7 +354,6 @@ class Server:
                     "event": "done",
                     "returncode": os.waitstatus_to_exitcode(status),
                     "timed_out": child["timed_out"],
-                    "seconds": round(time.perf_counter() - child["started"], 3),
                 }
             )
 

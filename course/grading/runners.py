@@ -25,7 +25,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +66,6 @@ class RunOutcome:
     returncode: int | None  # negative: killed by that signal
     timed_out: bool
     output: str  # the tail of stdout and stderr
-    seconds: float = 0.0
     unreadable: str | None = None  # why a results file that exists could not be read
 
     @property
@@ -87,7 +85,7 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def read_outcome(run: Path, returncode, timed_out: bool, seconds: float) -> RunOutcome:
+def read_outcome(run: Path, returncode, timed_out: bool) -> RunOutcome:
     payload, unreadable = None, None
     results = run / RESULTS
     if results.is_file() and not timed_out:
@@ -112,9 +110,7 @@ def read_outcome(run: Path, returncode, timed_out: bool, seconds: float) -> RunO
                     events.append(record)
     except OSError:
         pass
-    return RunOutcome(
-        payload, child, events, returncode, timed_out, tail(run / OUTPUT), seconds, unreadable
-    )
+    return RunOutcome(payload, child, events, returncode, timed_out, tail(run / OUTPUT), unreadable)
 
 
 def tail(path: Path, chars: int = OUTPUT_TAIL_CHARS) -> str:
@@ -158,7 +154,6 @@ class SubprocessRunner:
         run = Path(request["run"])
         (run / "request.json").write_text(json.dumps(request), encoding="utf-8")
         command = [sys.executable, "-m", "course.grading.child", str(run / "request.json")]
-        started = time.perf_counter()
         # Output goes to a file, never a pipe: a student printing megabytes costs disk (capped
         # by RLIMIT_FSIZE), not the grader's memory, and only the tail is read.
         with (run / OUTPUT).open("wb") as log:
@@ -185,7 +180,7 @@ class SubprocessRunner:
                 process.wait()
                 with self._lock:
                     self._running.discard(process)
-        return read_outcome(run, process.returncode, timed_out, time.perf_counter() - started)
+        return read_outcome(run, process.returncode, timed_out)
 
     def _isolation(self, timeout: float) -> dict:
         if os.name != "posix":
@@ -317,9 +312,7 @@ class ForkRunner:
             if self._stopping:
                 raise Stopped("grading was stopped")
             raise RunnerBroken(self._broken or "the warm parent gave no answer")
-        return read_outcome(
-            run, reply.get("returncode"), reply.get("timed_out", False), reply.get("seconds", 0.0)
-        )
+        return read_outcome(run, reply.get("returncode"), reply.get("timed_out", False))
 
     def stop(self) -> None:
         """Stop every child: the warm parent kills them all when its input closes."""
