@@ -9,6 +9,7 @@ from pathlib import Path
 
 from course import ROOT
 from course.manifest import Lesson
+from course.targets import MissingLearnerFile
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ def describe(exc: BaseException, lesson: Lesson) -> LoadError:
             f"did you misname it or forget to define it?",
             file=where,
         )
-    if isinstance(exc, ImportError) and str(exc).startswith("MISSING FILE"):
-        return LoadError(lesson.slug, str(exc), file=getattr(exc, "path", None))
+    if isinstance(exc, MissingLearnerFile):
+        return LoadError(lesson.slug, str(exc), file=exc.path)
     if isinstance(exc, SyntaxError) and exc.filename:
         where = display_path(exc.filename)
         detail = f"{type(exc).__name__}: {exc.msg}"
