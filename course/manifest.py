@@ -30,11 +30,6 @@ class Exercise:
     points: int
     hints: tuple[str, ...]
 
-    @property
-    def anchor(self) -> str:
-        """The README heading's anchor, e.g. `e1-list-and-create-courses`."""
-        return slugify(f"{self.id}. {self.title}")
-
 
 @dataclass(frozen=True)
 class Lesson:
@@ -93,12 +88,6 @@ class Lesson:
                 return exercise
         known = ", ".join(e.id for e in self.exercises)
         raise LookupError(f"Lesson {self.nn} has no exercise {exercise_id!r}; it has {known}.")
-
-
-def slugify(text: str) -> str:
-    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    return text.replace(" ", "-")
 
 
 def normalise_exercise_id(value: str) -> str:

@@ -134,8 +134,6 @@ class Api:
 class ClientApi(Api):
     """Through Django REST framework's test client, in the test's own process."""
 
-    transport = "client"
-
     def __init__(self, **client_kwargs):
         from rest_framework.test import APIClient
 
@@ -167,8 +165,6 @@ class ClientApi(Api):
 
 class HttpApi(Api):
     """Over real HTTP, against a live server."""
-
-    transport = "live"
 
     def __init__(self, base_url: str):
         import httpx
