@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import json as jsonlib
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,17 +32,14 @@ class Reply:
     headers: dict[str, str]
     text: str
     crash: str | None = None  # the server-side exception, when the transport can see it
-    _data: Any = field(default=UNSET, repr=False)
 
-    @property
+    @cached_property
     def data(self) -> Any:
         """The JSON body, or None when the body is not JSON."""
-        if self._data is UNSET:
-            try:
-                self._data = jsonlib.loads(self.text) if self.text else None
-            except ValueError:
-                self._data = None
-        return self._data
+        try:
+            return jsonlib.loads(self.text) if self.text else None
+        except ValueError:
+            return None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
