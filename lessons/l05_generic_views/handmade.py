@@ -24,6 +24,11 @@ class NotesStudentList(generics.ListAPIView, generics.CreateAPIView):
     queryset = Student.objects.select_related("owner")
     serializer_class = StudentSerializer
 
+    def perform_create(self, serializer):
+        # As views.StudentList: without it, a student created here has no owner, and
+        # IsOwnerOrReadOnly then lets nobody change or delete it.
+        serializer.save(owner=self.request.user)
+
 
 class NotesStudentDetail(generics.UpdateAPIView, generics.DestroyAPIView):
     """The notes' detail view: put(), patch() and delete(), but no get(): GET answers 405."""
