@@ -30,7 +30,3 @@ class SignupCode(models.Model):
 
     def __str__(self):
         return f"signup code for {self.user}, sent {self.sent_at:%Y-%m-%d %H:%M:%S}"
-
-    @property
-    def expires_at(self):
-        return self.sent_at + CODE_LIFETIME
