@@ -6,12 +6,10 @@ authentication and permission classes on its views, so that no lesson changes an
 
 import os
 from datetime import timedelta
-from pathlib import Path
 
+from course import ROOT as BASE_DIR
+from course import VAR as VAR_DIR
 from course.manifest import all_lessons
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 # A playground for learning on your own machine, never a deployment: the key is public.
 SECRET_KEY = os.environ.get(
@@ -115,6 +113,11 @@ REST_FRAMEWORK = {
     # own defaults (Session then Basic authentication, AllowAny) apply to a view that sets
     # nothing; the lessons on authentication and permissions set their classes per view.
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles count by client address. DRF's default (None) takes that address from the
+    # X-Forwarded-For header the client sends, so a made-up header each time escapes every
+    # throttle. No proxy stands in front of this server: use the connection's address. Behind
+    # N proxies that set the header, set N.
+    "NUM_PROXIES": 0,
 }
 
 SPECTACULAR_SETTINGS = {
