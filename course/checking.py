@@ -17,6 +17,7 @@ from pathlib import Path
 
 from course import ROOT
 from course.manifest import Exercise, Lesson, all_lessons, find_lesson
+from course.targets import ENV_VAR
 
 
 @dataclass
@@ -155,11 +156,18 @@ def build_report(payload: dict, lessons: list[Lesson], target: str) -> CheckRepo
 
 
 def pytest_args(
-    lessons: list[Lesson], target: str, results_path: Path, transport: str = "client"
+    lessons: list[Lesson],
+    target: str,
+    results_path: Path,
+    transport: str = "client",
+    tests: list[str] | None = None,
 ) -> list[str]:
-    """The pytest command line (after `pytest`) that grades `lessons` against `target`."""
+    """The pytest command line (after `pytest`) that grades `lessons` against `target`.
+
+    `tests` narrows the run to some test ids; by default every test of each lesson runs.
+    """
     return [
-        *(str(lesson.test_file) for lesson in lessons),
+        *(tests if tests is not None else [str(lesson.test_file) for lesson in lessons]),
         f"--rootdir={ROOT}",
         f"-c={ROOT / 'pyproject.toml'}",
         f"--target={target}",
@@ -220,7 +228,7 @@ def run_in_subprocess(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
         results_path = Path(scratch) / "results.json"
-        env = {k: v for k, v in os.environ.items() if k != "COURSE_TARGET"}
+        env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
         done = subprocess.run(
             [
                 sys.executable,

@@ -12,6 +12,7 @@ import time
 
 from course import ROOT, VAR
 from course.manifest import all_lessons, find_lesson
+from course.targets import ENV_VAR
 
 
 def _console():
@@ -304,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lessons", nargs="*", metavar="NN")
     p.add_argument(
         "--target",
-        default=os.environ.get("COURSE_TARGET", "lessons"),
+        default=os.environ.get(ENV_VAR, "lessons"),
         help="lessons (your work, the default), solutions, or a folder; COURSE_TARGET sets the default",
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")

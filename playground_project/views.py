@@ -29,17 +29,17 @@ def index(request):
     return render(request, "playground/index.html", {"rows": rows})
 
 
+# Raw HTML in a lesson text is shown as text, never run: html=False.
+MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
 def lesson_text(request, slug):
     """Render a lesson's README as HTML."""
     try:
         lesson = find_lesson(slug)
     except LookupError:
         raise Http404(slug) from None
-    html = (
-        MarkdownIt("commonmark", {"html": False})
-        .enable("table")
-        .render(lesson.readme.read_text(encoding="utf-8"))
-    )
+    html = MARKDOWN.render(lesson.readme.read_text(encoding="utf-8"))
     return render(request, "playground/text.html", {"lesson": lesson, "html": html})
 
 

@@ -102,9 +102,10 @@ def _probe(lessons, first: dict[str, str], scratch: Path) -> list[str]:
 
     from course import checking
 
-    args = checking.pytest_args(lessons, "solutions", scratch / "probe.json")[len(lessons) :]
     tests = [first.get(str(lesson.test_file)) for lesson in lessons]
-    args = [*(str(ROOT / test) for test in tests if test), *args]
+    args = checking.pytest_args(
+        lessons, "solutions", scratch / "probe.json", tests=[str(ROOT / t) for t in tests if t]
+    )
 
     read, write = os.pipe()
     pid = os.fork()
