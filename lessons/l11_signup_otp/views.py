@@ -6,8 +6,8 @@ tokens that verification answers, and simplejwt's login view with a throttle.
 """
 
 from django.urls import NoReverseMatch
-from rest_framework.decorators import api_view
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -19,6 +19,8 @@ from .throttles import LoginThrottle
 
 
 @api_view(["GET"])
+@authentication_classes([])  # a public page: a stale token in the header must not 401 it
+@permission_classes([AllowAny])
 def api_root(request):
     """The lesson's entry point: the signup flow in the order a client walks it."""
     links = {
