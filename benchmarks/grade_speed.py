@@ -60,7 +60,7 @@ def variant(lesson, kind: str, rng: random.Random) -> str | None:
     if kind == "starter":
         return starter
     if kind == "mistake":
-        return rng.choice(mistakes).read_text(encoding="utf-8") if mistakes else starter
+        return rng.choice(mistakes).files()["exercise.py"] if mistakes else starter
     if kind == "syntax error":
         return solution + "\n\ndef broken(:\n    pass\n"
     if kind == "import error":

@@ -245,3 +245,60 @@ def run_in_subprocess(
         return _read_report(
             results_path, lessons, target, started, done.returncode, done.stdout + done.stderr
         )
+
+
+def run_batch(
+    runs: list[tuple[list[Lesson], str, str]], jobs: int | None = None, timeout: float = 600.0
+) -> list[CheckReport]:
+    """Grade many (lessons, target, transport) runs, `jobs` at a time, as `course grade` grades a class.
+
+    On Linux each run is a child forked from the grader's warm parent, which has imported
+    Django, pytest and the graded tests and built the test database once; elsewhere each run
+    is a fresh process. The course's self-checks grade every known mistake, the starters and
+    the solutions this way: one warm-up instead of a cold start per run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from course.grading.runners import make_runner
+
+    slugs = sorted({lesson.slug for lessons, _target, _transport in runs for lesson in lessons})
+    with tempfile.TemporaryDirectory(prefix="course-batch-") as scratch:
+        scratch = Path(scratch)
+        runner = make_runner("auto", scratch, slugs, memory_mb=0)
+        runner.start()
+
+        def grade(index: int) -> CheckReport:
+            lessons, target, transport = runs[index]
+            run = scratch / f"run-{index}"
+            run.mkdir()
+            started = time.perf_counter()
+            request = {
+                "target": target,
+                "transport": transport,
+                "run": str(run),
+                "own": str(run),
+                "lessons": [lesson.slug for lesson in lessons],
+                "test_timeout": 120,
+                "forbidden": [],
+                "labels": {},
+            }
+            outcome = runner.run(request, timeout)
+            why = "timed out" if outcome.timed_out else f"exit code {outcome.returncode}"
+            if outcome.payload is None:
+                empty = [
+                    LessonResult(lr, [ExerciseResult(e) for e in lr.exercises]) for lr in lessons
+                ]
+                report = CheckReport(target, empty, 0.0)
+                report.error = (
+                    f"the test process stopped before grading ({why}):\n{outcome.output[-3000:]}"
+                )
+            else:
+                report = build_report(outcome.payload, lessons, target)
+            report.duration = time.perf_counter() - started
+            return report
+
+        try:
+            with ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+                return list(pool.map(grade, range(len(runs))))
+        finally:
+            runner.close()

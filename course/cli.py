@@ -226,8 +226,54 @@ def cmd_solution(args) -> int:
         console.print(
             f"[bold]Known mistakes the tests catch[/] (solutions/{lesson.slug}/mistakes/):"
         )
-        for path in mistakes:
-            console.print(f"  {path.stem}")
+        for mistake in mistakes:
+            console.print(f"  {mistake.name}: {mistake.summary}")
+    return 0
+
+
+def cmd_mistake(args) -> int:
+    """Known mistakes for course authors: show, new, refresh (course/mistakes.py)."""
+    from course.mistakes import MistakeError
+
+    try:
+        return _mistake(args)
+    except (MistakeError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def _mistake(args) -> int:
+    from pathlib import Path
+
+    from course import mistakes
+
+    lesson = find_lesson(args.lesson)
+    if args.action == "show":
+        if not args.name:
+            for mistake in lesson.mistakes:
+                print(f"{mistake.name}: {mistake.summary}")
+            return 0
+        mistake = mistakes.find_mistake(f"{lesson.slug}/{args.name}")
+        for name, text in mistake.files().items():
+            if len(lesson.learner_files) > 1:
+                print(f"# ---- {name}")
+            print(text, end="")
+        return 0
+    if args.action == "new":
+        if not (args.name and args.source and args.says):
+            print(
+                "usage: python -m course mistake new NN eN_what_goes_wrong --from EDITED_COPY "
+                '--says "The mistake in one sentence."',
+                file=sys.stderr,
+            )
+            return 2
+        variant = Path(args.source).read_text(encoding="utf-8")
+        learner_file = lesson.learner_files[0]
+        path = mistakes.write_mistake(lesson, args.name, {learner_file: variant}, args.says)
+        print(f"Wrote {path.relative_to(ROOT)}; check it with `make test L={lesson.nn}`.")
+        return 0
+    for line in mistakes.refresh(lesson, base=args.base) or ["every diff is up to date"]:
+        print(line)
     return 0
 
 
@@ -278,7 +324,12 @@ def cmd_verify(args) -> int:
     import pytest
 
     os.chdir(ROOT)
-    return int(pytest.main(["tests/course", "tests/engine", *args.pytest_args]))
+    selection = ["tests/course", "tests/engine"]
+    if args.lesson:  # that lesson's self-checks only; the engine's tests are about no lesson
+        selection = ["tests/course", "-k", find_lesson(args.lesson).slug]
+    if args.fast:
+        selection += ["-m", "not slow"]
+    return int(pytest.main([*selection, *args.pytest_args]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -306,7 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--target",
         default=os.environ.get(ENV_VAR, "lessons"),
-        help="lessons (your work, the default), solutions, or a folder; COURSE_TARGET sets the default",
+        help="lessons (your work, the default), solutions, mistake:NN/NAME, or a folder; "
+        "COURSE_TARGET sets the default",
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p = verb("watch", cmd_watch, "re-check on every save")
@@ -324,6 +376,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lesson", metavar="NN")
     p.add_argument(
         "--force", action="store_true", help="show it even if the lesson does not pass yet"
+    )
+    p = verb(
+        "mistake",
+        cmd_mistake,
+        "known mistakes (course authors): show NN [NAME], new NN NAME --from FILE --says TEXT, "
+        "refresh NN [--base REV]",
+    )
+    p.add_argument("action", choices=["show", "new", "refresh"])
+    p.add_argument("lesson", metavar="NN")
+    p.add_argument("name", nargs="?", metavar="NAME", help="eN_what_goes_wrong")
+    p.add_argument("--from", dest="source", metavar="FILE", help="an edited copy of the reference")
+    p.add_argument("--says", metavar="TEXT", help="the mistake in one sentence")
+    p.add_argument(
+        "--base", default="HEAD", help="refresh: the git revision the diffs were made against"
     )
     p = verb("notebook", cmd_notebook, "open Jupyter on the notebooks")
     p.add_argument("lesson", nargs="?", metavar="NN")
@@ -379,10 +445,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="fork from a warm parent (Linux; the default there) or a fresh process each",
     )
-    verb(
+    p = verb(
         "verify",
         cmd_verify,
         "the course's own integrity checks and engine tests (extra arguments go to pytest)",
+    )
+    p.add_argument("--lesson", metavar="NN", help="only this lesson's self-checks")
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="leave out the slow checks (notebooks, live HTTP, whole-class grading)",
     )
     return parser
 

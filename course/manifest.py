@@ -66,8 +66,11 @@ class Lesson:
         return SOLUTIONS_DIR / self.slug
 
     @property
-    def mistakes(self) -> list[Path]:
-        return sorted((self.solution_folder / "mistakes").glob("*.py"))
+    def mistakes(self) -> list:
+        """The known mistakes (course.mistakes.Mistake), one .diff each, by name."""
+        from course.mistakes import mistakes_of
+
+        return mistakes_of(self)
 
     @property
     def url_prefix(self) -> str:

@@ -1,7 +1,8 @@
 """Targets: whose learner files the graded tests run against.
 
 A target is `lessons` (the learner's own working copy, the default), `solutions` (the
-reference answers) or a path (a student's checkout, or a folder holding just their
+reference answers), `mistake:NN/NAME` (the reference with one known mistake applied, in
+memory: course/mistakes.py) or a path (a student's checkout, or a folder holding just their
 `lNN_topic/exercise.py` files). Only the learner files named in the manifests are read from
 a target; everything else (tests, settings, the worked examples) comes from the course.
 The working tree is never modified: a meta path finder serves the learner modules from the
@@ -15,7 +16,7 @@ import importlib.abc
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.manifest import LESSONS_DIR, SOLUTIONS_DIR, Lesson, all_lessons
@@ -27,10 +28,15 @@ class MissingLearnerFile(ImportError):
     """The target has no file for a learner module."""
 
 
+MISTAKE_PREFIX = "mistake:"
+
+
 @dataclass(frozen=True)
 class Target:
-    name: str  # as given: "lessons", "solutions" or a path
+    name: str  # as given: "lessons", "solutions", "mistake:NN/NAME" or a path
     root: Path
+    # Learner files served from memory instead of disk (str(path) -> text): a known mistake.
+    sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def parse(cls, value: str | os.PathLike | None) -> Target:
@@ -39,12 +45,43 @@ class Target:
             return cls("lessons", LESSONS_DIR)
         if value == "solutions":
             return cls("solutions", SOLUTIONS_DIR)
+        if value.startswith(MISTAKE_PREFIX):
+            return cls.of_mistake(value.removeprefix(MISTAKE_PREFIX))
         root = Path(value).expanduser().resolve()
         if not root.is_dir():
             raise ValueError(
                 f"Target {value!r} is not a folder. Give `lessons`, `solutions` or the path of a student's checkout."
             )
         return cls(value, root)
+
+    @classmethod
+    def of_mistake(cls, spec: str) -> Target:
+        """The reference solutions with one known mistake applied, in memory."""
+        from course.mistakes import MistakeError, find_mistake
+
+        try:
+            mistake = find_mistake(spec)
+            files = mistake.files()
+        except (LookupError, MistakeError) as exc:
+            raise ValueError(str(exc)) from None
+        folder = mistake.lesson.solution_folder
+        return cls(
+            mistake.target,
+            SOLUTIONS_DIR,
+            {str(folder / name): text for name, text in files.items()},
+        )
+
+    @property
+    def env_value(self) -> str:
+        """How child processes (a notebook's server, a grader) are told about this target."""
+        named = self.name in ("lessons", "solutions") or self.name.startswith(MISTAKE_PREFIX)
+        return self.name if named else str(self.root)
+
+    def read(self, path: Path) -> bytes | None:
+        """A learner file's bytes, from memory or disk; None when it does not exist."""
+        if str(path) in self.sources:
+            return self.sources[str(path)].encode("utf-8")
+        return path.read_bytes() if path.is_file() else None
 
     @property
     def is_default(self) -> bool:
@@ -63,9 +100,8 @@ class Target:
         prints = {}
         for name in lesson.learner_files:
             path = self.learner_file(lesson, name)
-            prints[str(path)] = (
-                hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-            )
+            data = self.read(path)
+            prints[str(path)] = hashlib.sha256(data).hexdigest() if data is not None else None
         return prints
 
     def __str__(self) -> str:
@@ -79,26 +115,28 @@ LOADED: dict[str, str] = {}
 class _SourceLoader(importlib.abc.Loader):
     """Execute a learner file from source without writing bytecode anywhere."""
 
-    def __init__(self, path: Path):
+    def __init__(self, target: Target, path: Path):
+        self.target = target
         self.path = path
 
     def create_module(self, spec):
         return None
 
     def exec_module(self, module):
-        if not self.path.is_file():
+        source = self.target.read(self.path)
+        if source is None:
             raise MissingLearnerFile(
                 f"MISSING FILE: {self.path} does not exist. The target must hold this lesson's learner file.",
                 name=module.__name__,
                 path=str(self.path),
             )
-        source = self.path.read_bytes()
         LOADED[str(self.path)] = hashlib.sha256(source).hexdigest()
         code = compile(source, str(self.path), "exec", dont_inherit=True)
         exec(code, module.__dict__)
 
     def get_source(self, fullname):
-        return self.path.read_text(encoding="utf-8", errors="replace")
+        source = self.target.read(self.path)
+        return source.decode("utf-8", errors="replace") if source is not None else None
 
 
 class LearnerFinder(importlib.abc.MetaPathFinder):
@@ -115,7 +153,9 @@ class LearnerFinder(importlib.abc.MetaPathFinder):
         file = self.modules.get(fullname)
         if file is None:
             return None
-        return importlib.util.spec_from_file_location(fullname, file, loader=_SourceLoader(file))
+        return importlib.util.spec_from_file_location(
+            fullname, file, loader=_SourceLoader(self.target, file)
+        )
 
 
 def install(target: Target) -> None:
@@ -125,9 +165,7 @@ def install(target: Target) -> None:
     if not target.is_default:
         sys.meta_path.insert(0, LearnerFinder(target))
     # Child processes (a notebook's server, a check run by a notebook) inherit the target.
-    os.environ[ENV_VAR] = (
-        target.name if target.name in ("lessons", "solutions") else str(target.root)
-    )
+    os.environ[ENV_VAR] = target.env_value
 
 
 def _forget_learner_code() -> None:

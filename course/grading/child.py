@@ -508,7 +508,9 @@ def run(request: dict) -> int:
     log = EventLog(run_dir / EVENTS)
     lessons = [find_lesson(slug) for slug in request["lessons"]]
     args = [
-        *checking.pytest_args(lessons, request["target"], run_dir / RESULTS),
+        *checking.pytest_args(
+            lessons, request["target"], run_dir / RESULTS, request.get("transport", "client")
+        ),
         f"--timeout={request['test_timeout']}",
         # A learner's sys.settrace() must not switch the time limit off.
         "--timeout-disable-debugger-detection",

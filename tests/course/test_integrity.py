@@ -7,18 +7,18 @@ also over real HTTP; the starter fails every graded test; every known mistake is
 
 import ast
 import re
-import shutil
-from functools import cache
 
 import pytest
 
 from course import ROOT
-from course.checking import CheckReport, run_in_subprocess
+from course.checking import CheckReport, run_batch
 from course.manifest import all_lessons, unfinished_lesson_folders
+from course.mistakes import MistakeError
 
 from .conftest import IN_CI, starter_is_pristine
 
 LESSONS = all_lessons()
+BATCH_TIMEOUT = 1800  # seconds for every graded run together, on a slow shared machine
 
 
 def lesson_id(lesson):
@@ -27,16 +27,51 @@ def lesson_id(lesson):
 
 def mistakes():
     return [
-        pytest.param(lesson, path, id=f"{lesson.slug}/{path.stem}")
+        pytest.param(mistake, id=f"{lesson.slug}/{mistake.name}")
         for lesson in LESSONS
-        for path in lesson.mistakes
+        for mistake in lesson.mistakes
     ]
 
 
-@cache
-def graded(lesson, target, transport="client") -> CheckReport:
-    report = run_in_subprocess([lesson], str(target), transport)
-    assert report.error is None, report.error
+# Which run each graded check needs: (lesson, target, transport).
+RUNS = {
+    "test_solutions_pass_every_graded_test": lambda p: (p["lesson"], "solutions", "client"),
+    "test_solutions_pass_over_real_http": lambda p: (p["lesson"], "solutions", "live"),
+    "test_starter_fails_every_graded_test": lambda p: (p["lesson"], "lessons", "client"),
+    "test_each_mistake_is_caught": lambda p: (p["mistake"].lesson, p["mistake"].target, "client"),
+}
+
+
+@pytest.fixture(scope="session")
+def graded(request):
+    """The reports of every run the selected checks need, graded together on first use.
+
+    They are a class of submissions (each known mistake, the starter, the solutions through
+    the client and over HTTP), so they are graded as `course grade` grades one: forked from
+    the warm parent on Linux, as many at once as there are cores. A mistake that no longer
+    applies is left out here and fails its own check with the reason.
+    """
+    wanted = []
+    for item in request.session.items:
+        how = RUNS.get(getattr(item, "originalname", ""))
+        if how is None:
+            continue
+        try:
+            run = how(item.callspec.params)
+            if run[1].startswith("mistake:"):
+                item.callspec.params["mistake"].files()
+        except MistakeError:
+            continue
+        if run not in wanted:
+            wanted.append(run)
+    reports = run_batch([([lesson], target, transport) for lesson, target, transport in wanted])
+    by_run = dict(zip(wanted, reports, strict=True))
+
+    def report(lesson, target, transport="client") -> CheckReport:
+        found = by_run[(lesson, target, transport)]
+        assert found.error is None, found.error
+        return found
+
     return report
 
 
@@ -122,9 +157,9 @@ def test_each_exercise_has_todo_hints_section_tests_and_a_mistake(lesson):
             )
         if not tests.get(exercise.id):
             problems.append(f"{exercise.id}: no graded test is marked exercise('{exercise.id}')")
-        if not any(p.stem.startswith(f"{exercise.id.lower()}_") for p in lesson.mistakes):
+        if not any(m.exercise_id == exercise.id for m in lesson.mistakes):
             problems.append(
-                f"{exercise.id}: no solutions/{lesson.slug}/mistakes/{exercise.id.lower()}_*.py"
+                f"{exercise.id}: no solutions/{lesson.slug}/mistakes/{exercise.id.lower()}_*.diff"
             )
     unknown = set(tests) - {e.id for e in lesson.exercises}
     if unknown:
@@ -146,7 +181,8 @@ def test_readme_has_whats_next_and_names_files_in_code_blocks(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
-def test_solutions_pass_every_graded_test(lesson):
+@pytest.mark.timeout(BATCH_TIMEOUT)  # the first one waits for the whole batch
+def test_solutions_pass_every_graded_test(lesson, graded):
     """The reference solution passes every graded test through the test client."""
     report = graded(lesson, "solutions")
     assert not failures(report), "\n".join(failures(report))
@@ -154,14 +190,17 @@ def test_solutions_pass_every_graded_test(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
-def test_solutions_pass_over_real_http(lesson):
+@pytest.mark.slow
+@pytest.mark.timeout(BATCH_TIMEOUT)  # the first one waits for the whole batch
+def test_solutions_pass_over_real_http(lesson, graded):
     """The reference solution passes every graded test against a live server too."""
     report = graded(lesson, "solutions", "live")
     assert not failures(report), "\n".join(failures(report))
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
-def test_starter_fails_every_graded_test(lesson, tmp_path):
+@pytest.mark.timeout(BATCH_TIMEOUT)  # the first one waits for the whole batch
+def test_starter_fails_every_graded_test(lesson, graded):
     """A test that passes on the starter checks nothing the learner wrote."""
     if not starter_is_pristine(lesson) and not IN_CI:
         pytest.skip(
@@ -178,19 +217,50 @@ def test_starter_fails_every_graded_test(lesson, tmp_path):
     assert not passing, f"these graded tests pass on the untouched starter: {passing}"
 
 
-@pytest.mark.parametrize(("lesson", "mistake"), mistakes())
-def test_each_mistake_is_caught(lesson, mistake, tmp_path):
-    """Every known-wrong variant fails at least one test of its own exercise."""
-    folder = tmp_path / lesson.slug
-    folder.mkdir()
-    shutil.copy(mistake, folder / "exercise.py")
-    exercise_id = mistake.stem.split("_", 1)[0].upper()
-    report = run_in_subprocess([lesson], str(tmp_path))
-    assert report.error is None, report.error
+@pytest.mark.parametrize("mistake", mistakes())
+@pytest.mark.timeout(BATCH_TIMEOUT)  # the first one waits for the whole batch
+def test_each_mistake_is_caught(mistake, graded):
+    """Every known-wrong variant fails at least one test of its own exercise, which says why."""
+    mistake.files()  # a diff that no longer applies says so, with its hunk
+    report = graded(mistake.lesson, mistake.target)
     (result,) = report.lessons
-    ex = next(e for e in result.exercises if e.exercise.id == exercise_id)
+    ex = next(e for e in result.exercises if e.exercise.id == mistake.exercise_id)
     caught = [t for t in ex.tests if not t.passed]
-    assert caught, f"no test of {exercise_id} fails on {mistake.name}: the mistake goes unnoticed"
+    assert caught, (
+        f"no test of {mistake.exercise_id} fails on {mistake.describe()} "
+        f"({mistake.summary}): the mistake goes unnoticed"
+    )
+    assert all(t.message and "not done yet" not in t.message for t in caught), (
+        f"{mistake.describe()} is caught only by a test whose message does not explain it: "
+        f"{[t.message for t in caught]}"
+    )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
+def test_mistakes_are_small_diffs_that_apply(lesson):
+    """Each known mistake is a .diff saying itself in its first line, that fits the reference."""
+    folder = lesson.solution_folder / "mistakes"
+    stray = (
+        sorted(p.name for p in folder.glob("*") if p.suffix != ".diff") if folder.is_dir() else []
+    )
+    assert not stray, (
+        f"solutions/{lesson.slug}/mistakes/ holds {stray}: a known mistake is one change to the "
+        f"reference, stored as a .diff (python -m course mistake new {lesson.nn} NAME --from FILE "
+        '--says "...")'
+    )
+    problems = []
+    for mistake in lesson.mistakes:
+        if not mistake.summary:
+            problems.append(f"{mistake.describe()}: its first line must be `# <the mistake>`")
+        try:
+            files = mistake.files()
+        except MistakeError as exc:
+            problems.append(str(exc))
+            continue
+        reference = {n: (lesson.solution_folder / n).read_text(encoding="utf-8") for n in files}
+        if files == reference:
+            problems.append(f"{mistake.describe()}: changes nothing")
+    assert not problems, "\n".join(problems)
 
 
 def test_course_readme_lists_every_lesson_with_its_exercises():

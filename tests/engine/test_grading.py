@@ -28,14 +28,17 @@ import pytest
 from course import ROOT, grading
 from course.grading.command import estimate_left
 from course.manifest import all_lessons
+from course.mistakes import find_mistake
 
 from .conftest import LESSON, SOLUTION, STARTER
+
+pytestmark = pytest.mark.slow  # a whole class graded: left out of make test-fast
 
 TIMEOUT = 40.0  # seconds per submission: only a loop the per-test limit cannot stop costs it
 TEST_TIMEOUT = 4.0  # seconds per test: each endless loop costs this much, once or twice
 MEMORY_MB = 768
 SCRIPT_NAME = "eve<script>alert(1)" if os.name != "nt" else "eve script"
-MISTAKE = LESSON.solution_folder / "mistakes" / "e2_patch_without_partial.py"
+MISTAKE = find_mistake("01/e2_patch_without_partial").files()["exercise.py"]
 EXERCISE = f"lessons/{LESSON.slug}/exercise.py"
 BARE = f"{LESSON.slug}/exercise.py"
 SOLUTION_TEXT = SOLUTION.read_text(encoding="utf-8")
@@ -167,7 +170,7 @@ def make_zip(path: Path, members: dict[str, str]) -> None:
 def build_good(folder: Path) -> None:
     put(folder / "alice", EXERCISE, SOLUTION_TEXT)
     put(folder / "alice", "lessons/conftest.py", "raise SystemExit('never imported')\n")
-    make_zip(folder / "bob.zip", {f"bob-main/{EXERCISE}": MISTAKE.read_text(encoding="utf-8")})
+    make_zip(folder / "bob.zip", {f"bob-main/{EXERCISE}": MISTAKE})
     put(folder / SCRIPT_NAME, EXERCISE, STARTER_TEXT)
 
 

@@ -9,10 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from course import cli, grading
+from course.mistakes import find_mistake
 
 from .conftest import LESSON, SOLUTION, STARTER
 
-MISTAKE = LESSON.solution_folder / "mistakes" / "e2_patch_without_partial.py"
+pytestmark = pytest.mark.slow  # a whole class graded: left out of make test-fast
+
+MISTAKE = find_mistake("01/e2_patch_without_partial").files()["exercise.py"]
 EXERCISE = f"lessons/{LESSON.slug}/exercise.py"
 EXPECTED = {"alice": 10.0, "bob": 9.6, "carol": 0.0, "dave": 10.0}
 
@@ -21,9 +24,13 @@ EXPECTED = {"alice": 10.0, "bob": 9.6, "carol": 0.0, "dave": 10.0}
 def shards(tmp_path_factory):
     base = tmp_path_factory.mktemp("shards")
     submissions = base / "class"
-    for name, source in (("alice", SOLUTION), ("bob", MISTAKE), ("carol", STARTER)):
+    for name, source in (
+        ("alice", SOLUTION.read_text(encoding="utf-8")),
+        ("bob", MISTAKE),
+        ("carol", STARTER.read_text(encoding="utf-8")),
+    ):
         (submissions / name / LESSON.slug).mkdir(parents=True)
-        shutil.copy(source, submissions / name / LESSON.slug / "exercise.py")
+        (submissions / name / LESSON.slug / "exercise.py").write_text(source, encoding="utf-8")
     with zipfile.ZipFile(submissions / "dave.zip", "w") as archive:
         archive.write(SOLUTION, f"dave-main/{EXERCISE}")
 
