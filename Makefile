@@ -10,7 +10,7 @@ L ?=
 E ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench verify test lint bench clean
+.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench verify test test-fast lint bench bench-selfcheck clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,13 +63,20 @@ grade-bench: $(STAMP) ## Time `course grade` against one pytest process per subm
 verify: $(STAMP) ## The course's own integrity checks (same as make test)
 	$(PY) -m course verify
 
-test: verify ## Run every course self-check and engine test (CI runs this)
+test: $(STAMP) ## Every course self-check and engine test (CI runs this); make test L=05: one lesson's
+	$(PY) -m course verify $(if $(L),--lesson $(L))
+
+test-fast: $(STAMP) ## The self-checks without notebooks, live HTTP and whole classes: make test-fast [L=05]
+	$(PY) -m course verify --fast $(if $(L),--lesson $(L))
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: $(STAMP) ## Measure `check` against the floor of importing Django
 	$(PY) benchmarks/check_speed.py
+
+bench-selfcheck: $(STAMP) ## Time fresh-clone `make test`: an earlier commit against this one [BASE=rev]
+	$(PY) benchmarks/selfcheck_speed.py $(if $(BASE),--base $(BASE))
 
 clean: ## Remove .venv and the local state in var/
 	rm -rf $(VENV) var

@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -28,6 +29,7 @@ from .conftest import IN_CI, starter_is_pristine
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 60  # seconds; the slowest cells (starting the server, checking) take about 2
+BATCH_TIMEOUT = 1800  # seconds for every notebook run together, on a slow shared machine
 TARGETS = {"lessons": "fail", "solutions": "pass"}  # target -> every exercise's verdict
 TARGET_LABELS = {"lessons": "starter", "solutions": "solutions"}
 
@@ -118,17 +120,8 @@ def test_notebook_is_committed_without_outputs(notebook):
     )
 
 
-@pytest.mark.parametrize(
-    "notebook, target",
-    [
-        pytest.param(nb, target, id=f"{nb.stem}-{TARGET_LABELS[target]}")
-        for nb in NOTEBOOKS
-        for target in TARGETS
-    ],
-)
-def test_notebook_runs_headless(notebook, target):
-    lesson = lesson_of(notebook)
-    assert lesson, f"{notebook.name} is named after no lesson: name it lNN_topic.ipynb"
+def execute(notebook, target):
+    """Run a notebook top to bottom in a fresh kernel; the executed copy and the error, if any."""
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     client = NotebookClient(
@@ -140,7 +133,43 @@ def test_notebook_runs_headless(notebook, target):
     try:
         client.execute(env=kernel_env(target))  # passed on to the kernel manager's start_kernel
     except CellExecutionError as exc:
-        pytest.fail(f"{notebook.name} against {target}: a cell raised.\n{exc}", pytrace=False)
+        return nb, exc
+    return nb, None
+
+
+@pytest.fixture(scope="session")
+def executed(request):
+    """Every selected notebook run, executed together on first use, one per core at a time.
+
+    Each run waits mostly on its kernel and its playground, two other processes, so running
+    them side by side takes about half the time of running them one after another.
+    """
+    wanted = [
+        (item.callspec.params["notebook"], item.callspec.params["target"])
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_notebook_runs_headless"
+    ]
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        results = list(pool.map(lambda run: execute(*run), wanted))
+    return dict(zip(wanted, results, strict=True))
+
+
+@pytest.mark.parametrize(
+    "notebook, target",
+    [
+        pytest.param(nb, target, id=f"{nb.stem}-{TARGET_LABELS[target]}")
+        for nb in NOTEBOOKS
+        for target in TARGETS
+    ],
+)
+@pytest.mark.slow
+@pytest.mark.timeout(BATCH_TIMEOUT)  # the first one waits for the whole batch
+def test_notebook_runs_headless(notebook, target, executed):
+    lesson = lesson_of(notebook)
+    assert lesson, f"{notebook.name} is named after no lesson: name it lNN_topic.ipynb"
+    nb, error = executed[(notebook, target)]
+    if error is not None:
+        pytest.fail(f"{notebook.name} against {target}: a cell raised.\n{error}", pytrace=False)
 
     first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
     started = SERVER_URL.search(outputs_text(first_code))
