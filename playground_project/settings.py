@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
+    # Lesson 12: django-filter's FilterSets (its templates render the browsable API's filter form).
+    "django_filters",
     "playground_project.domain",
     # Every lesson is an app of its own, found from the manifests.
     *(f"lessons.{lesson.slug}" for lesson in all_lessons()),

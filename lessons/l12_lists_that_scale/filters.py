@@ -1,0 +1,35 @@
+"""The worked example's filters: a FilterSet for ?year= and friends, and an ordering that settles ties."""
+
+import django_filters
+from rest_framework.filters import OrderingFilter
+
+from playground_project.domain.models import Student
+
+
+class StudentFilter(django_filters.FilterSet):
+    """`?year=2`, `?year_min=2&year_max=4`, `?course=drf101`; unknown parameters are ignored."""
+
+    # Declared filters name the query parameter and say which lookup it runs.
+    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
+    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+    # Across the enrolments: one row per student and course (a unique constraint), so no duplicates.
+    course = django_filters.CharFilter(field_name="courses__code", lookup_expr="iexact")
+
+    class Meta:
+        model = Student
+        fields = ["year"]  # a model field: django-filter builds ?year= (exact) for it
+
+
+class StableOrderingFilter(OrderingFilter):
+    """OrderingFilter that ends every ordering with the primary key.
+
+    `?ordering=year` alone leaves the students of one year in whatever order the database
+    returns them, which may differ from one query to the next: page 2 could repeat a row of
+    page 1. The primary key is unique, so it settles every tie.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not {"pk", "id", "-pk", "-id"} & set(ordering):
+            ordering = [*ordering, "pk"]
+        return ordering
