@@ -11,6 +11,7 @@ Ask for a hint:   make hint L=12 E=E1  (or: python -m course hint 12 E1)
 import django_filters
 from django.db.models import Count  # noqa: F401  (you will need these)
 from django_filters.rest_framework import DjangoFilterBackend  # noqa: F401
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.filters import OrderingFilter, SearchFilter  # noqa: F401
@@ -20,6 +21,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated  # noqa: F401
 from course.stubs import NotDone
 from playground_project.domain.models import Course, Enrolment  # noqa: F401
 
+from .schema import BAD_CURSOR, BAD_FILTER, NO_SUCH_PAGE, NOT_LOGGED_IN, WRONG_CREDENTIALS
 from .serializers import CatalogueSerializer, RosterSerializer
 
 # Basic first, as in views.py: a request that needs a login and has none answers 401.
@@ -38,6 +40,8 @@ class CataloguePagination(PageNumberPagination):
     # TODO(E1): page_size, page_size_query_param and max_page_size.
 
 
+# The decorators state the error answers; drf-spectacular infers the paginated 200.
+@extend_schema(responses={200: CatalogueSerializer, 401: WRONG_CREDENTIALS, 404: NO_SUCH_PAGE})
 class CatalogueList(generics.ListAPIView):
     """Every course with its number of students, by code, a page at a time. Open to anyone.
 
@@ -67,6 +71,7 @@ class RosterFilter(django_filters.FilterSet):
     # TODO(E2): two declared filters and a Meta naming the model.
 
 
+@extend_schema(responses={200: RosterSerializer, 400: BAD_FILTER, 401: NOT_LOGGED_IN})
 class RosterList(generics.ListAPIView):
     """Who takes which course, filtered, searched and ordered, by limit and offset.
 
@@ -90,6 +95,7 @@ class RecentPagination(CursorPagination):
     # TODO(E3): page_size, page_size_query_param, max_page_size and the ordering the cursor follows.
 
 
+@extend_schema(responses={200: RosterSerializer, 401: NOT_LOGGED_IN, 404: BAD_CURSOR})
 class RecentEnrolments(generics.ListAPIView):
     """The newest enrolments first, by cursor, so new ones never push a row onto the next page.
 

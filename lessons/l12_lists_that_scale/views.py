@@ -21,6 +21,7 @@ from playground_project.domain.models import Course, Student
 
 from .filters import StableOrderingFilter, StudentFilter
 from .pagination import NewStudentsPagination, StudentPagination
+from .schema import BAD_CURSOR, BAD_FILTER, NO_SUCH_PAGE, WRONG_CREDENTIALS
 from .serializers import StudentSerializer
 
 # Basic first, as in lessons 05-09: a request that needs a login and has none answers 401.
@@ -36,9 +37,12 @@ class ApiRoot(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        responses=inline_serializer(
-            "Lesson12Root", {name: serializers.URLField() for name in LINKS}
-        )
+        responses={
+            200: inline_serializer(
+                "Lesson12Root", {name: serializers.URLField() for name in LINKS}
+            ),
+            401: WRONG_CREDENTIALS,
+        }
     )
     def get(self, request):
         return Response({name: reverse(f"l12:{name}", request=request) for name in LINKS})
@@ -52,6 +56,10 @@ def students():
     )
 
 
+# The 200 is still inferred: drf-spectacular wraps the serializer in the paginator's envelope.
+@extend_schema(
+    responses={200: StudentSerializer, 400: BAD_FILTER, 401: WRONG_CREDENTIALS, 404: NO_SUCH_PAGE}
+)
 class StudentList(generics.ListAPIView):
     """Every student, a page at a time: `?page=`, `?page_size=`, filters, `?search=`, `?ordering=`."""
 
@@ -72,6 +80,9 @@ class StudentList(generics.ListAPIView):
         return students()
 
 
+@extend_schema(
+    responses={200: StudentSerializer, 400: BAD_FILTER, 401: WRONG_CREDENTIALS, 404: BAD_CURSOR}
+)
 class StudentFeed(generics.ListAPIView):
     """The newest students first, by cursor: pages that stay put while students are added."""
 

@@ -11,6 +11,7 @@ Ask for a hint:   make hint L=12 E=E1  (or: python -m course hint 12 E1)
 import django_filters
 from django.db.models import Count
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -19,6 +20,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from playground_project.domain.models import Course, Enrolment
 
+from .schema import BAD_CURSOR, BAD_FILTER, NO_SUCH_PAGE, NOT_LOGGED_IN, WRONG_CREDENTIALS
 from .serializers import CatalogueSerializer, RosterSerializer
 
 # Basic first, as in views.py: a request that needs a login and has none answers 401.
@@ -36,6 +38,8 @@ class CataloguePagination(PageNumberPagination):
     max_page_size = 50  # ...but never for the whole table
 
 
+# The decorators state the error answers; drf-spectacular infers the paginated 200.
+@extend_schema(responses={200: CatalogueSerializer, 401: WRONG_CREDENTIALS, 404: NO_SUCH_PAGE})
 class CatalogueList(generics.ListAPIView):
     """Every course with its number of students, by code, a page at a time. Open to anyone.
 
@@ -76,6 +80,7 @@ class RosterFilter(django_filters.FilterSet):
         fields = ["course", "year"]
 
 
+@extend_schema(responses={200: RosterSerializer, 400: BAD_FILTER, 401: NOT_LOGGED_IN})
 class RosterList(generics.ListAPIView):
     """Who takes which course, filtered, searched and ordered, by limit and offset.
 
@@ -108,6 +113,7 @@ class RecentPagination(CursorPagination):
     ordering = "-id"  # unique and never changes: the cursor's position cannot be shifted
 
 
+@extend_schema(responses={200: RosterSerializer, 401: NOT_LOGGED_IN, 404: BAD_CURSOR})
 class RecentEnrolments(generics.ListAPIView):
     """The newest enrolments first, by cursor, so new ones never push a row onto the next page.
 

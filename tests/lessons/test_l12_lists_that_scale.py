@@ -25,6 +25,14 @@ E3 = pytest.mark.exercise("E3")
 _numbers = itertools.count(1)
 
 ENVELOPE = {"count", "next", "previous", "results"}
+UNORDERED = (
+    'Add .order_by("code") after .annotate(student_count=Count("enrolments")): a GROUP BY '
+    "query drops Course's Meta.ordering."
+)
+CURSOR_ORDERING = (
+    "A 500 saying \"Cannot resolve keyword 'created'\" means RecentPagination has no ordering "
+    'of its own (DRF\'s default is "-created"): set ordering = "-id".'
+)
 CURSOR_ENVELOPE = {"next", "previous", "results"}
 
 
@@ -147,6 +155,7 @@ def test_e1_next_and_previous_link_the_pages(api):
         second,
         f'the codes {codes[10:]} and "next": null',
         "the second page holds the last 2 of 12 courses, by code (E1)",
+        mistake=UNORDERED,
     )
     again = api.get(relative(second.data.get("previous") or ""))
     expect(
@@ -221,7 +230,7 @@ def test_e1_ordered_by_code_without_unordered_warning(api):
         f"{str(unordered[0].message)[:90] + '...' if unordered else 'no warning'}",
         "annotate(Count(...)) makes a GROUP BY query, and Django leaves Meta.ordering out of "
         "those: a page of an unordered query may repeat or skip rows (E1)",
-        mistake='Add .order_by("code") after .annotate(...).',
+        mistake=UNORDERED,
     )
 
 
@@ -546,7 +555,7 @@ def feed():
 def test_e3_newest_first_with_next_and_previous_but_no_count(api, as_alice, feed):
     """The first page: the 5 newest enrolments, newest first, with next and previous but no count."""
     reply = api.get(url("roster-recent"), headers=as_alice)
-    expect_status(reply, 200, "a logged-in user may read the feed (E3)")
+    expect_status(reply, 200, "a logged-in user may read the feed (E3)", mistake=CURSOR_ORDERING)
     expect(
         keys(reply) == CURSOR_ENVELOPE,
         reply,
@@ -575,7 +584,7 @@ def test_e3_newest_first_with_next_and_previous_but_no_count(api, as_alice, feed
 def test_e3_pages_stay_stable_while_rows_are_inserted(api, as_alice, feed):
     """Enrolments added after page 1 was read neither repeat on page 2 nor push rows off it."""
     first = api.get(url("roster-recent"), headers=as_alice)
-    expect_status(first, 200, "a logged-in user may read the feed (E3)")
+    expect_status(first, 200, "a logged-in user may read the feed (E3)", mistake=CURSOR_ORDERING)
     enrol(Course.objects.get(code="FEED1"), add_students(3))  # three newer enrolments
     next_link = first.data.get("next") if isinstance(first.data, dict) else None
     second = api.get(relative(next_link or url("roster-recent")), headers=as_alice)
@@ -614,7 +623,7 @@ def test_e3_page_size_is_capped_at_50(api, as_alice, asked, served):
     """`?page_size=2` answers 2 enrolments; `?page_size=100000` answers 50."""
     enrol(new_course("CAP3"), add_students(55))
     reply = api.get(url("roster-recent"), params={"page_size": asked}, headers=as_alice)
-    expect_status(reply, 200, "a logged-in user may read the feed (E3)")
+    expect_status(reply, 200, "a logged-in user may read the feed (E3)", mistake=CURSOR_ORDERING)
     expect(
         len(results(reply)) == served,
         reply,
@@ -645,7 +654,7 @@ def test_e3_same_query_count_for_2_and_50_rows(login):
     enrol(course, add_students(2))
     with CaptureQueriesContext(connection) as for_two:
         small = api.get(url("roster-recent"), params={"page_size": "50"}, headers=headers)
-    expect_status(small, 200, "a logged-in user may read the feed (E3)")
+    expect_status(small, 200, "a logged-in user may read the feed (E3)", mistake=CURSOR_ORDERING)
     enrol(course, add_students(48))
     with CaptureQueriesContext(connection) as for_fifty:
         large = api.get(url("roster-recent"), params={"page_size": "50"}, headers=headers)
