@@ -90,9 +90,7 @@ class StudentFeed(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = StudentSerializer
     pagination_class = NewStudentsPagination  # it orders the rows itself, by its `ordering`
-    filter_backends = [
-        DjangoFilterBackend
-    ]  # a cursor and a filter go together; an ordering does not
+    filter_backends = [DjangoFilterBackend]  # filters, yes; an OrderingFilter, never
     filterset_class = StudentFilter
 
     def get_queryset(self):
