@@ -68,7 +68,10 @@ def keys(reply):
 
 
 def shuffled(n):
-    """0..n-1 in an order that is neither ascending nor descending (7 is coprime with 50 and 55)."""
+    """0..n-1 in an order that is neither ascending nor descending.
+
+    i * 7 mod n visits every number below n once when 7, a prime, does not divide n.
+    """
     return [(i * 7) % n for i in range(n)] if n % 7 else list(reversed(range(n)))
 
 
