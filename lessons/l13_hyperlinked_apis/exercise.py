@@ -11,6 +11,7 @@ Ask for a hint:   make hint L=13 E=E1  (or: python -m course hint 13 E1)
 
 from urllib.parse import urlsplit  # noqa: F401
 
+from django.core.exceptions import ImproperlyConfigured  # noqa: F401
 from django.db import IntegrityError, transaction  # noqa: F401
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets  # noqa: F401

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -70,11 +71,17 @@ class SameHostHyperlinkedRelatedField(serializers.HyperlinkedRelatedField):
     }
 
     def to_internal_value(self, data):
+        request = self.context.get("request")
+        if request is None:  # fail loudly, as DRF's own hyperlinked fields do
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} needs the request in the serializer context: "
+                "build the serializer with context={'request': request}."
+            )
         if isinstance(data, str):
             host = urlsplit(data).netloc
             # A path without a host can only mean this host; the scheme is not compared, since
             # behind a TLS proxy the API may see http while clients use https.
-            if host and host.lower() != self.context["request"].get_host().lower():
+            if host and host.lower() != request.get_host().lower():
                 self.fail("other_host", host=host)
         return super().to_internal_value(data)
 

@@ -29,9 +29,10 @@ RESOLVE = (
     + ' A course\'s URL takes its code: lookup_field="code" too.'
 )
 NO_REQUEST = (
-    "A 500 here is often the AssertionError `HyperlinkedIdentityField` requires the request in the "
-    "serializer context: build the serializer with self.get_serializer(...), which passes "
-    "context={'request': request}, rather than calling the class yourself."
+    "A 500 here is often a serializer built without the request in its context: DRF's "
+    "hyperlinked fields raise AssertionError (`HyperlinkedIdentityField` requires the request in "
+    "the serializer context), and so may your own field. Build it with self.get_serializer(...), "
+    "which passes context={'request': request}, rather than calling the class yourself."
 )
 
 
@@ -87,13 +88,20 @@ def test_e1_lists_the_student_by_id_and_the_course_by_code(
         "course": "REL101",
         "grade": "",
     }
+    course_shown = (rows(reply) or [{}])[0].get("course")
+    if isinstance(course_shown, int):
+        mistake = "The course is shown by its id: a client knows courses by code, so use SlugRelatedField(slug_field='code', queryset=...)."
+    elif isinstance(course_shown, str) and course_shown != "REL101":
+        mistake = "The course is shown as str(course), which is what a StringRelatedField writes, and a StringRelatedField is read-only: use SlugRelatedField(slug_field='code', queryset=...)."
+    else:
+        mistake = f"Meta.fields = {sorted(ENROLMENT_KEYS)}, with student_name = StringRelatedField(source='student') and course = SlugRelatedField(slug_field='code', ...)."
     expect(
         rows(reply) == [expected],
         reply,
         f"[{expected}]",
         "the student is written by id (PrimaryKeyRelatedField), the name is str(student) "
         "(StringRelatedField) and the course is its code (SlugRelatedField) (E1)",
-        mistake=f"Meta.fields = {sorted(ENROLMENT_KEYS)}, with student_name = StringRelatedField(source='student') and course = SlugRelatedField(slug_field='code', ...).",
+        mistake=mistake,
     )
 
 
