@@ -342,10 +342,16 @@ def test_e3_enrols_a_student_by_link_and_answers_201_with_links(
     alice, as_alice = login()
     course = make_course(code="ENR101", owner=alice)
     gus = make_student(name="Gus")
-    reply = api.post(enrol_url(course), {"student": student_link(api, gus)}, headers=as_alice)
+    body = {"student": student_link(api, gus), "grade": "A"}
+    reply = api.post(enrol_url(course), body, headers=as_alice)
     expect_status(reply, 201, "the body links to an existing student (E3)", mistake=NO_REQUEST)
     enrolment = Enrolment.objects.filter(student=gus, course=course).first()
-    expect(enrolment is not None, reply, "Gus enrolled in ENR101", "the POST answered 201 (E3)")
+    expect(
+        enrolment is not None and enrolment.grade == "",
+        reply,
+        "Gus enrolled in ENR101, with no grade",
+        "the POST answered 201, and grade is read-only: a client does not grade itself (E3)",
+    )
     expected = {
         "url": link(api, "enrolment-detail", pk=enrolment.pk),
         "student": student_link(api, gus),
@@ -356,7 +362,8 @@ def test_e3_enrols_a_student_by_link_and_answers_201_with_links(
         reply.data == expected,
         reply,
         str(expected),
-        "the reply is the enrolment with its relations as absolute links (E3)",
+        "the reply is the enrolment with its relations as absolute links, and grade is "
+        "read-only (E3)",
         mistake="Fields url (l13:enrolment-detail), student (l13:student-detail), course "
         "(l13:course-detail, lookup_field='code', read-only) and grade (read-only).",
     )
