@@ -1,4 +1,4 @@
-"""The object permission of the worked example, given ready-made: lesson 09 teaches how to write them."""
+"""Lesson 09's owner-only-write permission, used by the worked example and the given viewsets."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
