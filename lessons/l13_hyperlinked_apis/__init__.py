@@ -1,0 +1,1 @@
+"""Lesson 13: relationships and hyperlinked APIs."""
