@@ -85,11 +85,58 @@ def learner_message(excinfo) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def readme_item(item) -> str | None:
+    """The README item a graded test grades, as its failure names it (the text is the spec).
+
+    `(README: lessons/l05_x/README.md, E2. One course, by its code; graded by `test_e2_y`)`:
+    the exercise's heading comes from the marker and the manifest, so no test repeats it.
+    """
+    lesson = _lesson(item)
+    marker = item.get_closest_marker("exercise")
+    if lesson is None or marker is None:
+        return None
+    try:
+        exercise = lesson.exercise(marker.args[0])
+    except LookupError:
+        return None
+    name = getattr(item, "originalname", None) or item.name
+    return (
+        f"(README: lessons/{lesson.slug}/README.md, {exercise.id}. {exercise.title}; "
+        f"graded by `{name}`)"
+    )
+
+
+def _add_readme_item(exc: BaseException, note: str) -> bool:
+    """Put `note` on its own line after the learner's part of an assertion message, in place."""
+    if isinstance(exc, pytest.fail.Exception):
+        exc.msg = f"{exc.msg}\n{note}"
+        return True
+    if isinstance(exc, AssertionError):
+        # Keep pytest's own explanation ("\nassert ...") after the note, as learner_message cuts it.
+        head, sep, tail = str(exc).partition("\nassert ")
+        exc.args = (f"{head}\n{note}{sep}{tail}",)
+        return True
+    return False
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
+    note = None
+    if call.when == "call" and call.excinfo is not None:
+        note = readme_item(item)
+        if note and "README.md, section" in str(call.excinfo.value):
+            note = None  # the starter's stub already names its README section
+        # Before the report is built, so pytest's own output, `check`, the notebooks and the
+        # grader all show the same message.
+        if note and _add_readme_item(call.excinfo.value, note):
+            note = None
     report = yield
     if report.failed and call.excinfo is not None:
         report.learner_message = learner_message(call.excinfo)
+        if note:  # an exception whose message cannot be extended: a crash in the test itself
+            report.learner_message += f"\n{note}"
+            if hasattr(report.longrepr, "addsection"):
+                report.longrepr.addsection("README", note)
     return report
 
 

@@ -319,6 +319,10 @@ def test_partial_work_gets_partial_credit(graded):
     assert bob["exercises"][f"{LESSON.nn}.E1"]["passed"]
     assert not bob["exercises"][f"{LESSON.nn}.E2"]["passed"]
     assert "partial=True" in feedback(graded, "bob")
+    # The failure names the README item it grades, in the feedback and in the v3 record.
+    item = f"(README: lessons/{LESSON.slug}/README.md, E2. {LESSON.exercise('E2').title};"
+    assert item in feedback(graded, "bob")
+    assert any(item in (test["message"] or "") for test in bob["tests"])
 
 
 def test_syntax_error_names_file_and_line(graded):

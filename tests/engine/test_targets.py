@@ -1,7 +1,9 @@
 """Targets: learner files come from the target, everything else from the course, nothing is written."""
 
 import hashlib
+import html
 import json
+import os
 import subprocess
 import sys
 
@@ -124,3 +126,33 @@ def test_the_starter_fails_with_the_stubs_message(make_target):
             "not done yet" in ex.first_failure.message
             and f"TODO({ex.exercise.id})" in ex.first_failure.message
         )
+
+
+def test_a_failure_names_the_readme_item_it_grades(make_target):
+    """check, the notebook's table, plain pytest and the grader's feedback all name the README item."""
+    from course import render
+
+    root = make_target(
+        copy_of=LESSON.solution_folder / "mistakes" / "e2_put_accepts_partial_body.py"
+    )
+    item = f"(README: lessons/{LESSON.slug}/README.md, E2. {LESSON.exercise('E2').title}; graded by `test_e2_"
+    wide = {**os.environ, "COLUMNS": "1000"}  # rich wraps at the terminal's width
+    command = [sys.executable, "-m", "course", "check", LESSON.nn, "--target", str(root)]
+    terminal = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=wide)
+    assert item in terminal.stdout, terminal.stdout
+    data = json.loads(
+        subprocess.run([*command, "--json"], cwd=ROOT, capture_output=True, text=True).stdout
+    )
+    (e2,) = [e for e in data["lessons"][0]["exercises"] if e["id"] == "E2"]
+    assert e2["message"].startswith("Called ") and item in e2["message"]
+    assert html.escape(item) in render.html(data)  # the notebook's check cell
+    assert item in render.markdown(data)  # the grader's feedback file
+    passed = [e for e in data["lessons"][0]["exercises"] if e["status"] == "pass"]
+    assert passed and all(e["message"] is None for e in passed)
+    pytest_run = subprocess.run(
+        [sys.executable, "-m", "pytest", str(LESSON.test_file), f"--target={root}", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert f"E           {item}" in pytest_run.stdout, pytest_run.stdout[-3000:]
