@@ -171,6 +171,19 @@ def test_e2_missing_course_answers_404(api, method):
 
 
 @E2
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_e2_missing_course_answers_404_whatever_the_body(api, method):
+    """The course is looked up before the body is read: no course is 404, even with an invalid body."""
+    reply = api.request(method, detail_url(MISSING_ID), json={"title": ""})
+    expect_status(
+        reply,
+        404,
+        f"there is no course {MISSING_ID}, and a missing resource comes before a bad body (E2)",
+        mistake="Fetch the course with get_object_or_404 first, then validate request.data.",
+    )
+
+
+@E2
 def test_e2_put_replaces_the_course(api, make_course):
     """PUT with a complete body replaces the course and answers 200 with it."""
     course = make_course(code="OLD1", title="Old title", credits=5)
