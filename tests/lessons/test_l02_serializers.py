@@ -239,6 +239,25 @@ def test_e1_put_replaces_the_course_and_may_keep_its_own_code(api, make_course):
     )
 
 
+@E1
+def test_e1_put_without_credits_sets_them_back_to_5(api, make_course):
+    """PUT replaces the whole course: `credits` left out is 5 again, as in a POST, not kept."""
+    course = make_course(code="PY201", title="Old", credits=8)
+    reply = api.put(course_url(course.pk), {"code": "PY201", "title": "New"})
+    expect_status(reply, 200, "code and title are all a PUT needs (E1)", mistake=CREATE_RETURNS)
+    course.refresh_from_db()
+    expect(
+        (course.title, course.credits) == ("New", 5),
+        reply,
+        "PY201 / New / 5 credits in the database",
+        "PUT replaces the course, so a field it leaves out gets its default, 5 (E1)",
+        mistake=(
+            "Give credits default=5 rather than required=False: a default fills the field in "
+            "under POST and PUT, and only PATCH (partial=True) leaves it alone."
+        ),
+    )
+
+
 # ------------------------------------------------------------------ E2: enrolments
 
 
@@ -286,6 +305,24 @@ def test_e2_create_answers_201(api, make_course, make_student):
         reply,
         'the new enrolment with "grade": "" and today\'s enrolled_on, saved in the database',
         "grade is optional and enrolled_on is set by the model (E2)",
+    )
+
+
+@E2
+def test_e2_id_and_enrolled_on_are_read_only(api, ada_in_drf):
+    """An `id` or `enrolled_on` in a body is ignored: the database and the model set them."""
+    _, _, _, enrolment = ada_in_drf
+    enrolled_on = enrolment.enrolled_on
+    body = {"id": 4242, "grade": "A", "enrolled_on": "2000-01-01"}
+    reply = api.patch(enrolment_url(enrolment.pk), body)
+    expect_status(reply, 200, "id and enrolled_on are ignored, and grade A is valid (E2)")
+    stored = Enrolment.objects.filter(pk=enrolment.pk).first()
+    expect(
+        stored is not None and stored.enrolled_on == enrolled_on and stored.grade == "A",
+        reply,
+        f"enrolment {enrolment.pk} still enrolled on {enrolled_on}, now with grade A",
+        "id and enrolled_on are read-only, so a body cannot backdate an enrolment (E2)",
+        mistake="Declare both with read_only=True.",
     )
 
 
@@ -520,6 +557,25 @@ def test_e3_taken_username_answers_400_whatever_the_case(api, make_user, usernam
         reply,
         'errors under "username"',
         "the uniqueness rule belongs to the field (E3)",
+    )
+
+
+@E3
+@pytest.mark.parametrize("username", ["two words", "semi;colon", "x" * 151])
+def test_e3_username_takes_what_django_allows(api, username):
+    """A username with characters Django refuses, or longer than 150, answers 400 under `username`."""
+    reply = api.post(register_url(), signup(username=username, email="fine@example.com"))
+    expect_status(
+        reply,
+        400,
+        f"{username!r} is not a username Django's User model accepts (E3)",
+        mistake="Give `username` max_length=150 and validators=[UnicodeUsernameValidator(), ...].",
+    )
+    expect(
+        errors_under(reply, "username"),
+        reply,
+        'errors under "username"',
+        "letters, digits and @/./+/-/_ only, at most 150 of them, as Django's User model (E3)",
     )
 
 
