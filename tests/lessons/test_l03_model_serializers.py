@@ -270,6 +270,27 @@ def test_e2_the_list_shows_every_roster(api, drf_roster):
     )
 
 
+@E2
+def test_e2_enrolments_come_in_the_order_they_were_made(api, make_course, make_student, enrol):
+    """A roster lists its enrolments oldest first (by id), not by name or any other order."""
+    course = make_course(code="ORD101", title="Order")
+    zoe, adam, mia = (make_student(name=n) for n in ("Zoe", "Adam", "Mia"))
+    enrol(course, zoe, adam, mia)  # made in this order: Zoe first
+    detail, listed = api.get(roster_url(course.pk)), api.get(rosters_url())
+    for reply in (detail, listed):
+        expect_status(reply, 200, "the course exists (E2)")
+        data = reply.data if isinstance(reply.data, list) else [reply.data]
+        roster = next((r for r in data if isinstance(r, dict) and r.get("code") == "ORD101"), {})
+        names = [e.get("name") for e in roster.get("enrolments") or [] if isinstance(e, dict)]
+        expect(
+            names == ["Zoe", "Adam", "Mia"],
+            reply,
+            'ORD101\'s enrolments as ["Zoe", "Adam", "Mia"], the order they were made',
+            "a roster keeps Enrolment's own ordering, by id (E2)",
+            mistake="Leave the enrolments in Enrolment's Meta ordering: no order_by() in rosters().",
+        )
+
+
 def _add_courses(count, students):
     """Add `count` courses, each with every student in `students` enrolled (bulk: fast)."""
     start = Course.objects.count()
@@ -355,6 +376,24 @@ def test_e3_post_creates_the_course_and_its_enrolments(api, two_students):
         reply,
         "the new roster, with Ada and Alan, in the answer",
         "the client sees what it created (E3)",
+    )
+
+
+@E3
+def test_e3_a_grade_sent_with_an_enrolment_is_ignored(api, two_students):
+    """`grade` is read-only in a roster: a new course's enrolments start without a grade."""
+    ada, _ = two_students
+    body = new_roster()
+    body["enrolments"] = [{"student": ada.pk, "grade": "A"}]
+    reply = api.post(rosters_url(), body)
+    expect_status(reply, 201, "a grade sent by the client is ignored, not an error (E3)")
+    grades = list(Enrolment.objects.filter(course__code="SEC200").values_list("grade", flat=True))
+    expect(
+        grades == [""],
+        reply,
+        'Ada enrolled in SEC200 with grade ""',
+        "a course just created has no grades to give, so grade is read-only (E3)",
+        mistake="List grade in RosterEntrySerializer's read_only_fields.",
     )
 
 
