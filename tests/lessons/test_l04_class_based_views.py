@@ -303,6 +303,54 @@ def test_e2_owner_can_delete_the_course(api, login, make_course):
 
 
 @E2
+def test_e2_deleting_a_course_deletes_its_enrolments(api, login, make_course, make_student, enrol):
+    """The owner may delete a course that has students: 204, its enrolments go, the students stay."""
+    owner, auth = login()
+    course = make_course(owner=owner)
+    ada = make_student(name="Ada")
+    enrol(course, ada)
+    reply = api.delete(detail_url(course.pk), headers=auth)
+    expect_status(
+        reply,
+        204,
+        "the owner may delete a course even while students are enrolled (E2)",
+        mistake="Delete it as it is: the model's on_delete=CASCADE removes its enrolments.",
+    )
+    expect(
+        course_state(course) is None
+        and not Enrolment.objects.filter(course_id=course.pk).exists()
+        and type(ada).objects.filter(pk=ada.pk).exists(),
+        reply,
+        "the course and its enrolment deleted, the student Ada still there",
+        "an enrolment belongs to its course (on_delete=CASCADE); a student does not (E2)",
+    )
+
+
+@E2
+@pytest.mark.parametrize("case", ["missing", "not-the-owner"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_e2_the_course_and_its_owner_come_before_the_body(api, login, make_course, method, case):
+    """With an invalid body, a missing course is still 404 and someone else's course still 403."""
+    owner, _ = login("owner")
+    _, intruder = login("intruder")
+    course = make_course(code="MINE3", title="Mine", owner=owner)
+    pk, expected = (MISSING_ID, 404) if case == "missing" else (course.pk, 403)
+    reply = api.request(method, detail_url(pk), json={"title": ""}, headers=intruder)
+    expect_status(
+        reply,
+        expected,
+        "get_object() finds the course and checks its owner before the body is validated (E2)",
+        mistake="Call get_object() first, then build the serializer and call is_valid().",
+    )
+    expect(
+        course_state(course) == ("MINE3", "Mine", 5),
+        reply,
+        "the course unchanged",
+        "a refused request must not change anything (E2)",
+    )
+
+
+@E2
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
 def test_e2_someone_else_cannot_change_the_course(api, login, make_course, method):
     """A logged-in user who does not own the course gets 403 for PUT, PATCH and DELETE; nothing changes."""
@@ -511,6 +559,44 @@ def test_e3_methods_without_a_handler_answer_405(api, login, make_course, method
         f"CourseEnrolments defines no {method.lower()}() (E3)",
         mistake="Define post() only on CourseEnrolments.",
     )
+
+
+@E3
+def test_e3_a_409_or_a_400_counts_against_the_limit(api, login, make_course, make_student, enrol):
+    """Every request that reaches the throttle counts, refused ones too: after a 409 and a 400, one more 201, then 429."""
+    _, auth = login()
+    course = make_course()
+    taken = make_student()
+    enrol(course, taken)
+    replies = [
+        api.post(enrol_url(course.pk), {"student": taken.pk}, headers=auth),
+        api.post(enrol_url(course.pk), {"student": MISSING_ID}, headers=auth),
+        api.post(enrol_url(course.pk), {"student": make_student().pk}, headers=auth),
+        api.post(enrol_url(course.pk), {"student": make_student().pk}, headers=auth),
+    ]
+    statuses = [reply.status for reply in replies]
+    expect(
+        statuses == [409, 400, 201, 429],
+        replies[-1],
+        f"the four requests to answer 409, 400, 201 and 429, not {statuses}",
+        f"EnrolmentThrottle counts every request that reaches it, {RATE} a minute (E3)",
+        mistake="Let throttle_classes = [EnrolmentThrottle] do the counting, before post() runs.",
+    )
+
+
+@E3
+def test_e3_anonymous_requests_answer_401_and_are_not_counted(api, make_course, make_student):
+    """The permission check comes before the throttle: an anonymous client gets 401 every time, never 429."""
+    course = make_course()
+    for attempt in range(1, RATE + 3):
+        reply = api.post(enrol_url(course.pk), {"student": make_student().pk})
+        expect_status(
+            reply,
+            401,
+            f"anonymous request number {attempt} is refused for want of a login, "
+            "before the throttle counts it (E3)",
+            mistake="Set permission_classes = [IsAuthenticated]: DRF checks permissions before throttles.",
+        )
 
 
 def _enrol_up_to_the_limit(api, auth, course, make_student):
