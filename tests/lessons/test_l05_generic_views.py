@@ -19,6 +19,7 @@ from courses_api import (
     check_malformed_json_answers_400,
     check_search_keeps_the_titles_that_contain_it,
     check_someone_elses_course_answers_404,
+    codes,
     with_body,
 )
 from django.urls import reverse
@@ -293,6 +294,19 @@ def test_e3_missing_course_answers_404(api, login):
 
 
 @E3
+def test_e3_anonymous_request_answers_401(api, make_course, make_student, enrol):
+    """Logged-in users only, like E1: without a login the students of a course answer 401."""
+    enrol(make_course(code="ANON3"), make_student(name="Hidden"))
+    reply = api.get(students_url("ANON3"))
+    expect_status(
+        reply,
+        401,
+        "only logged-in users have courses of their own, and so students in them (E3)",
+        mistake="Set authentication_classes = AUTHENTICATION and permission_classes = [IsAuthenticated].",
+    )
+
+
+@E3
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 def test_e3_is_read_only(api, login, make_course, method):
     """This URL only reads: writing methods answer 405."""
@@ -328,6 +342,24 @@ def test_e4_search_keeps_the_titles_that_contain_it(api, make_course):
     """`?search=` keeps the courses whose title contains it, whatever the case."""
     check_search_keeps_the_titles_that_contain_it(
         api, make_course, url, "E4", because="?search= filters on the title with title__icontains"
+    )
+
+
+@E4
+@pytest.mark.parametrize("search", ["", None], ids=["empty", "absent"])
+def test_e4_an_empty_or_absent_search_keeps_every_course(api, make_course, search):
+    """`?search=` with nothing after it filters nothing, as no `search` at all."""
+    make_course(code="S1", title="REST APIs with Django")
+    make_course(code="S2", title="Relational databases")
+    params = {} if search is None else {"search": search}
+    reply = api.get(url("catalogue-list"), params=params)
+    expect_status(reply, 200, "search is an optional filter (E4)")
+    expect(
+        codes(reply) == ["S1", "S2"],
+        reply,
+        '["S1", "S2"]: every course, by code',
+        "an empty search has nothing to filter on, so it keeps every course (E4)",
+        mistake="Filter only when the parameter has a value: if search: ...",
     )
 
 
@@ -382,4 +414,28 @@ def test_e4_catalogue_is_read_only(api, login, make_course, method, where):
         where,
         "E4",
         mistake="Extend ListAPIView and RetrieveAPIView: they have get() only.",
+    )
+
+
+@E4
+@pytest.mark.parametrize(
+    ("method", "where"),
+    [("GET", "list"), ("GET", "detail"), ("POST", "list"), ("DELETE", "detail")],
+    ids=["GET-list", "GET-detail", "POST-list", "DELETE-detail"],
+)
+def test_e4_the_catalogue_needs_no_login(api, make_course, method, where):
+    """AllowAny: an anonymous client reads it (200), and its writes are 405 as anyone's, never 401."""
+    make_course(code="PUB1", title="Public")
+    address = url("catalogue-list") if where == "list" else catalogue_url("PUB1")
+    reply = api.request(method, address, **with_body(method, {"code": "PUB2", "title": "X"}))
+    expected = 200 if method == "GET" else 405
+    expect_status(
+        reply,
+        expected,
+        f"the catalogue needs no login: GET answers anyone, and {method} on it "
+        f"is {expected} for everybody (E4)",
+        mistake=(
+            "permission_classes = [AllowAny]: IsAuthenticatedOrReadOnly would ask an anonymous "
+            "client to log in (401) for a write that nobody may make."
+        ),
     )
