@@ -1,10 +1,17 @@
 """Graded tests for lesson 06: views composed from mixins (lessons/l06_mixins/exercise.py)."""
 
+import importlib
+import json as jsonlib
+
 import pytest
 from django.urls import reverse
+from rest_framework import mixins, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.test import APIRequestFactory, force_authenticate
 
-from course.testing import expect, expect_status
-from playground_project.domain.models import Course
+from course.testing import Reply, expect, expect_status
+from lessons.l06_mixins.serializers import StudentSerializer
+from playground_project.domain.models import Course, Student
 
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
@@ -12,6 +19,9 @@ E3 = pytest.mark.exercise("E3")
 E4 = pytest.mark.exercise("E4")
 
 MISSING_CODE = "NOSUCH1"
+LEARNER_MODULE = "lessons.l06_mixins.exercise"
+# E4's probe: a student viewset built in the test on the learner's mixin, served at no URL.
+PROBE_URL = "a student viewset on your OwnedByUserMixin"
 
 NO_HANDLER = (
     "Mixins provide actions, not handlers: does the class define get() (and post(), patch()) "
@@ -436,4 +446,70 @@ def test_e4_create_makes_me_the_owner(api, login):
         'the course MADE6 saved with "owner": "me"',
         "OwnedByUserMixin.perform_create() saves request.user as the owner (E4)",
         mistake=ORDER,
+    )
+
+
+@E4
+def test_e4_the_mixin_scopes_any_model(login, make_student):
+    """OwnedByUserMixin names no model: on a student viewset it keeps and stamps the user's students."""
+    learner = importlib.import_module(LEARNER_MODULE)
+    owned_by_user = getattr(learner, "OwnedByUserMixin", None)
+    expect(
+        isinstance(owned_by_user, type),
+        _probe_reply("GET", 500, "exercise.py has no class OwnedByUserMixin"),
+        "a class OwnedByUserMixin in exercise.py",
+        "the viewset of E4 is built on it (E4)",
+    )
+
+    class StudentProbe(
+        owned_by_user, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ):
+        authentication_classes = []
+        permission_classes = [AllowAny]
+        queryset = Student.objects.all()
+        serializer_class = StudentSerializer
+
+    me, _ = login("me")
+    other, _ = login("other")
+    make_student(name="Mine", owner=me)
+    make_student(name="Theirs", owner=other)
+    not_a_model = (
+        "Start from super().get_queryset() and filter on owner: the mixin must not name Course, "
+        "so that any viewset with a queryset of owned rows can use it."
+    )
+    listed = _probe(StudentProbe, "get", "list", me)
+    names = sorted(s.get("name") for s in listed.data or [] if isinstance(s, dict))
+    expect(
+        listed.status == 200 and names == ["Mine"],
+        listed,
+        'only the student ["Mine"]',
+        "the mixin filters whatever the viewset's queryset holds (E4)",
+        mistake=not_a_model,
+    )
+    created = _probe(
+        StudentProbe, "post", "create", me, {"name": "New", "email": "new@example.com"}
+    )
+    expect(
+        created.status == 201 and Student.objects.filter(name="New", owner=me).exists(),
+        created,
+        "201 and the student New saved with owner me",
+        "perform_create() stamps the owner on any model (E4)",
+        mistake=not_a_model,
+    )
+
+
+def _probe_reply(method, status, text):
+    return Reply(method, PROBE_URL, None, status, {}, text)
+
+
+def _probe(viewset, method, action, user, body=None):
+    """Call `viewset` in this process, logged in as `user`, and wrap its answer as a Reply."""
+    factory = APIRequestFactory()
+    request = getattr(factory, method)(PROBE_URL, body, format="json" if body else None)
+    force_authenticate(request, user=user)
+    response = viewset.as_view({method: action})(request)
+    response.render()
+    sent = jsonlib.dumps(body) if body else None
+    return Reply(
+        method.upper(), PROBE_URL, sent, response.status_code, {}, response.content.decode()
     )
