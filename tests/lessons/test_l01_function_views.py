@@ -339,7 +339,7 @@ def test_e3_missing_course_answers_404(api):
 
 
 @E3
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_e3_write_methods_answer_405(api, make_course, method):
     """This URL only reads: writing methods answer 405."""
     course = make_course()
