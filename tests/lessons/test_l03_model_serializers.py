@@ -190,6 +190,25 @@ def test_e1_patch_and_put_update_the_course(api, make_course):
     )
 
 
+@E1
+def test_e1_put_without_credits_keeps_them(api, make_course):
+    """PUT without `credits` keeps the stored value: ModelSerializer leaves the default to the model."""
+    course = make_course(code="PY201", title="Old", credits=8)
+    reply = api.put(course_url(course.pk), {"code": "PY201", "title": "New"})
+    expect_status(reply, 200, "code and title are all a PUT needs (E1)")
+    course.refresh_from_db()
+    expect(
+        (course.title, course.credits) == ("New", 8),
+        reply,
+        "PY201 / New / still 8 credits in the database",
+        "a field with a model default is optional, and one left out is not updated (E1)",
+        mistake=(
+            "Leave credits to Meta: a declared IntegerField(default=5) puts the default back "
+            "on every PUT."
+        ),
+    )
+
+
 # ------------------------------------------------------------------ E2: rosters
 
 
