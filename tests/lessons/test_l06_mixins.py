@@ -505,11 +505,14 @@ def _probe_reply(method, status, text):
 def _probe(viewset, method, action, user, body=None):
     """Call `viewset` in this process, logged in as `user`, and wrap its answer as a Reply."""
     factory = APIRequestFactory()
-    request = getattr(factory, method)(PROBE_URL, body, format="json" if body else None)
+    request = getattr(factory, method)("/probe/", body, format="json" if body else None)
     force_authenticate(request, user=user)
-    response = viewset.as_view({method: action})(request)
-    response.render()
     sent = jsonlib.dumps(body) if body else None
+    try:
+        response = viewset.as_view({method: action})(request)
+        response.render()
+    except Exception as exc:  # a crash in the learner's mixin: a 500, as a server would answer
+        return Reply(method.upper(), PROBE_URL, sent, 500, {}, f"{type(exc).__name__}: {exc}")
     return Reply(
         method.upper(), PROBE_URL, sent, response.status_code, {}, response.content.decode()
     )
