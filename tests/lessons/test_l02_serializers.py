@@ -114,6 +114,7 @@ def test_e1_credits_default_to_5_and_id_is_read_only(api):
 @pytest.mark.parametrize(
     "body, field",
     [
+        pytest.param({"title": "No code"}, "code", id="code-missing"),
         pytest.param({"code": "DRF1", "title": "Short code"}, "code", id="code-DRF1"),
         pytest.param({"code": "DRF-101", "title": "A dash"}, "code", id="code-DRF-101"),
         pytest.param({"code": "PY201"}, "title", id="title-missing"),
