@@ -12,6 +12,7 @@ E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
 
 NON_FIELD = "non_field_errors"
+LEFT_OUT = object()  # a key the body does not send
 UNIQUE_CODE = (
     'Give `code` validators=[UniqueValidator(queryset=Course.objects.all(), lookup="iexact")]: '
     "without it the database's unique constraint raises IntegrityError (a 500), and with the "
@@ -331,6 +332,8 @@ def test_e2_id_and_enrolled_on_are_read_only(api, ada_in_drf):
 @pytest.mark.parametrize(
     "change, field",
     [
+        pytest.param({"student": LEFT_OUT}, "student", id="missing-student"),
+        pytest.param({"course": LEFT_OUT}, "course", id="missing-course"),
         pytest.param({"student": 999_999}, "student", id="unknown-student"),
         pytest.param({"course": 999_999}, "course", id="unknown-course"),
         pytest.param({"grade": "Z"}, "grade", id="grade-Z"),
@@ -339,8 +342,9 @@ def test_e2_id_and_enrolled_on_are_read_only(api, ada_in_drf):
 def test_e2_invalid_field_answers_400_under_that_field(
     api, make_course, make_student, change, field
 ):
-    """An unknown student or course id, or a grade outside A-F, answers 400 under that field."""
+    """A missing or unknown student or course, or a grade outside A-F, answers 400 under that field."""
     body = {"student": make_student().pk, "course": make_course().pk, **change}
+    body = {key: value for key, value in body.items() if value is not LEFT_OUT}
     reply = api.post(enrolments_url(), body)
     expect_status(reply, 400, f"`{field}` is invalid in this body (E2)")
     expect(
