@@ -48,7 +48,7 @@ VERIFY_REFUSED = {
     "Ask resend/ for a new code if you need one."
 }
 RESEND_ACCEPTED = {
-    "detail": "If a signup is waiting for this address and its last code is more than a minute "
+    "detail": "If a signup is waiting for this address and its last code is at least a minute "
     "old, a new code is on its way and the old one no longer works."
 }
 
@@ -115,7 +115,7 @@ class ResendView(APIView):
     throttle_classes = []
 
     def post(self, request):
-        # TODO(E3): validate with ResendSerializer. A pending signup whose code is older than
-        # RESEND_COOLDOWN gets a new code that replaces the old one (with fresh tries), by
+        # TODO(E3): validate with ResendSerializer. A pending signup whose code is at least
+        # RESEND_COOLDOWN old gets a new code that replaces the old one (with fresh tries), by
         # mail. Every address, pending or not: 202 with RESEND_ACCEPTED.
         raise NotDone("E3")

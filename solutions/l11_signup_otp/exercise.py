@@ -32,7 +32,7 @@ VERIFY_REFUSED = {
     "Ask resend/ for a new code if you need one."
 }
 RESEND_ACCEPTED = {
-    "detail": "If a signup is waiting for this address and its last code is more than a minute "
+    "detail": "If a signup is waiting for this address and its last code is at least a minute "
     "old, a new code is on its way and the old one no longer works."
 }
 

@@ -45,6 +45,19 @@ START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # frozen clock for the tests tha
 CODE_RE = re.compile(r"(?<![0-9])[0-9]{6,12}(?![0-9])")
 GUESSES = 2000  # wrong codes sent by the brute-force test; most are answered 429 at once
 PASSWORD = "plum-kettle-orbit-42"  # passes Django's password validators
+# The plain hashes a thief would try first: each is reversed by hashing all million codes.
+UNKEYED = (
+    "md5",
+    "sha1",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
+    "sha3_256",
+    "sha3_512",
+    "blake2b",
+    "blake2s",
+)
 
 
 def signup_url():
@@ -128,6 +141,32 @@ def exercise_function(name):
     return function
 
 
+def answer(name):
+    """One of the exercise's answer constants (SIGNUP_ACCEPTED, VERIFY_REFUSED, RESEND_ACCEPTED)."""
+    module = importlib.import_module(EXERCISE)
+    if not hasattr(module, name):
+        pytest.fail(
+            f"MISSING CONSTANT: {FILE} has no `{name}`. The starter defines it: did you delete "
+            "or rename it?",
+            pytrace=False,
+        )
+    return getattr(module, name)
+
+
+def expect_refusal(reply, because, mistake=None):
+    """A verification refused the one way every refusal looks: 400 with VERIFY_REFUSED (E2)."""
+    expect_status(reply, 400, because, mistake=mistake)
+    refused = answer("VERIFY_REFUSED")
+    expect(
+        reply.data == refused,
+        reply,
+        f"400 with {refused}, VERIFY_REFUSED",
+        "every refusal must look the same, or its words tell why it was refused (E2)",
+        mistake="Answer Response(VERIFY_REFUSED, status=status.HTTP_400_BAD_REQUEST) for every "
+        "refusal.",
+    )
+
+
 @pytest.fixture
 def frozen_clock():
     """A clock stopped at START for the server and the test alike; shift() moves it on."""
@@ -148,8 +187,16 @@ def seeded_random():
 
 @E1
 def test_e1_signup_makes_an_inactive_account_and_mails_a_code(api):
-    """A new address answers 202, makes one inactive account with a pending code, and gets one code by mail."""
+    """A new address answers 202 with SIGNUP_ACCEPTED, makes one inactive account with a pending code, and gets one code by mail."""
     reply, _ = sign_up(api, "ada@example.com")
+    accepted = answer("SIGNUP_ACCEPTED")
+    expect(
+        reply.data == accepted,
+        reply,
+        f"202 with {accepted}, SIGNUP_ACCEPTED",
+        "signup answers every address with the same words (E1)",
+        mistake="Answer Response(SIGNUP_ACCEPTED, status=status.HTTP_202_ACCEPTED).",
+    )
     user = User.objects.filter(username="ada@example.com").first()
     expect(
         user is not None and user.email == "ada@example.com",
@@ -245,10 +292,7 @@ def test_e1_the_code_is_stored_hashed_never_as_sent(api):
         "as it was sent (E1)",
         mistake="Store hash_code(code), and make hash_code return a hash, not the code.",
     )
-    unkeyed = {
-        name: hashlib.new(name, code.encode()).hexdigest()
-        for name in ("md5", "sha1", "sha256", "sha512")
-    }
+    unkeyed = {name: hashlib.new(name, code.encode()).hexdigest() for name in UNKEYED}
     found = next((name for name, digest in unkeyed.items() if digest in stored.lower()), None)
     expect(
         found is None,
@@ -259,6 +303,37 @@ def test_e1_the_code_is_stored_hashed_never_as_sent(api):
         mistake='Key the hash with the server\'s secret: salted_hmac("...", code, '
         'algorithm="sha256").hexdigest().',
     )
+
+
+@E1
+def test_e1_the_same_code_always_gives_the_same_hash():
+    """hash_code() is repeatable: the same code gives the same hash, another code another hash."""
+    hash_code = exercise_function("hash_code")
+    try:
+        first, again, other = hash_code("004821"), hash_code("004821"), hash_code("004822")
+    except NotDone as exc:
+        pytest.fail(f"Called hash_code(), got NotDone: {exc.detail['detail']}", pytrace=False)
+    if not isinstance(first, str) or not first:
+        pytest.fail(
+            f'Called hash_code("004821"), got {first!r}; expected a non-empty str because it is '
+            "stored in SignupCode.code_hash, a CharField (E1).",
+            pytrace=False,
+        )
+    if first != again:
+        pytest.fail(
+            f'Called hash_code("004821") twice, got {first!r} and then {again!r}; expected the '
+            "same hash both times because verify hashes the code it is sent and compares that "
+            "with the stored hash (E1). A salted password hash such as make_password() differs "
+            'every time: use salted_hmac("...", code, algorithm="sha256").hexdigest(), keyed '
+            "with SECRET_KEY.",
+            pytrace=False,
+        )
+    if first == other:
+        pytest.fail(
+            f'Called hash_code("004821") and hash_code("004822"), got {first!r} for both; '
+            "expected two different hashes because otherwise a wrong code would match (E1).",
+            pytrace=False,
+        )
 
 
 @E1
@@ -285,14 +360,21 @@ def test_e1_the_code_never_reaches_logs_or_the_reply(api, caplog, capfd):
 
 
 @E1
-@pytest.mark.parametrize("known", ["verified", "pending"])
+@pytest.mark.parametrize(
+    "known",
+    ["verified", "pending", "email in another case", "username only"],
+)
 def test_e1_an_address_in_use_gets_the_same_answer_and_changes_nothing(api, make_user, known):
-    """Signing up with an address that has an account answers like a new signup and creates nothing."""
+    """An address that is any user's username or email, in any case, answers like a new signup and creates nothing."""
     if known == "verified":
         owner = make_user("carol", email="carol@example.com")
-    else:
+    elif known == "pending":
         sign_up(api, "carol@example.com")
         owner = User.objects.get(username="carol@example.com")
+    elif known == "email in another case":  # as an admin may have typed it
+        owner = make_user("carol", email="Carol@Example.com")
+    else:  # an account made by an admin, named by the address, with no email
+        owner = make_user("Carol@example.com", email="")
     stored = owner.password
     codes_before = len(codes_sent_to("carol@example.com"))
     codes = list(SignupCode.objects.values_list("user_id", "code_hash", "attempts"))
@@ -320,7 +402,9 @@ def test_e1_an_address_in_use_gets_the_same_answer_and_changes_nothing(api, make
         == codes,
         again,
         "no new user, the account's password unchanged and no code made or changed",
-        "a signup for an address in use must create and change nothing (E1)",
+        f"a signup for an address in use ({known}) must create and change nothing; an address "
+        "is in use when a user has it as username or email, compared without case (E1)",
+        mistake="Look the address up with Q(username__iexact=email) | Q(email__iexact=email).",
     )
     expect(
         len(codes_sent_to("carol@example.com")) == codes_before,
@@ -508,9 +592,8 @@ def test_e2_the_password_must_match_too(api):
     """The right code with the wrong password is refused: nobody finishes a signup someone else began."""
     _, code = sign_up(api, "mary@example.com")
     reply = verify(api, "mary@example.com", code, password="not-the-signup-password")
-    expect_status(
+    expect_refusal(
         reply,
-        400,
         "only who chose the password at signup may finish it; a code alone would let the "
         "owner of the mailbox activate an account whose password an attacker chose (E2)",
         mistake="After the code matches, check user.check_password(password).",
@@ -521,15 +604,24 @@ def test_e2_the_password_must_match_too(api):
         "the account still inactive",
         "a refused verification activates nothing (E2)",
     )
+    expect(
+        record_of("mary@example.com").attempts == 1,
+        reply,
+        "the code's attempts at 1",
+        "every try is counted, a right code with a wrong password too; otherwise whoever reads "
+        "the mailbox could guess the password without limit (E2)",
+        mistake='Count the try with .update(attempts=F("attempts") + 1) before checking the code '
+        "and the password.",
+    )
 
 
 @E2
 def test_e2_every_refusal_looks_the_same(api, make_user):
-    """An unknown address, a verified one and a wrong code get the same 400 and body."""
+    """A wrong code, an unknown address and a verified one all get 400 with VERIFY_REFUSED."""
     _, code = sign_up(api, "nell@example.com")
     make_user("olga", email="olga@example.com")
     wrong = verify(api, "nell@example.com", wrong_code(code))
-    expect_status(wrong, 400, "the code is wrong (E2)")
+    expect_refusal(wrong, "the code is wrong (E2)")
     for email in ("nobody@example.com", "olga@example.com"):
         reply = verify(api, email, code)
         expect(
@@ -563,11 +655,15 @@ def test_e2_a_malformed_code_is_400_and_costs_no_try(api):
 @E2
 @pytest.mark.parametrize(
     ("age", "accepted"),
-    [(CODE_LIFETIME - timedelta(seconds=1), True), (CODE_LIFETIME + timedelta(seconds=1), False)],
-    ids=["9m59s old", "10m01s old"],
+    [
+        (CODE_LIFETIME - timedelta(seconds=1), True),
+        (CODE_LIFETIME, False),
+        (CODE_LIFETIME + timedelta(seconds=1), False),
+    ],
+    ids=["9m59s old", "10m00s old", "10m01s old"],
 )
 def test_e2_a_code_expires_after_10_minutes(api, frozen_clock, age, accepted):
-    """A code works for 10 minutes after it was sent, and never after."""
+    """A code works while it is younger than 10 minutes: at 9m59s it works, at exactly 10m it has expired."""
     _, code = sign_up(api, "quinn@example.com")
     frozen_clock.shift(age)
     reply = verify(api, "quinn@example.com", code)
@@ -575,11 +671,12 @@ def test_e2_a_code_expires_after_10_minutes(api, frozen_clock, age, accepted):
     if accepted:
         expect_status(reply, 200, f"the code is {minutes}m{seconds:02d}s old, still fresh (E2)")
     else:
-        expect_status(
+        expect_refusal(
             reply,
-            400,
-            f"the code is {minutes}m{seconds:02d}s old: it expired after 10 minutes (E2)",
-            mistake="Only match a code whose sent_at is later than timezone.now() - CODE_LIFETIME.",
+            f"the code is {minutes}m{seconds:02d}s old: a code expires when it is 10 minutes "
+            "old (E2)",
+            mistake="Only match a code whose sent_at is later than timezone.now() - CODE_LIFETIME "
+            "(sent_at__gt: at exactly 10 minutes the code has expired).",
         )
         expect(not is_active("quinn@example.com"), reply, "the account still inactive", "(E2)")
 
@@ -591,9 +688,8 @@ def test_e2_a_code_works_only_once(api):
     first = verify(api, "rosa@example.com", code)
     expect_status(first, 200, "the first use of a right code succeeds (E2)")
     again = verify(api, "rosa@example.com", code)
-    expect_status(
+    expect_refusal(
         again,
-        400,
         "the code was used a moment ago: a code works once (E2)",
         mistake="Delete the SignupCode row when the code is used.",
     )
@@ -628,9 +724,8 @@ def test_e2_five_wrong_tries_kill_the_code(api):
     for _ in range(MAX_TRIES):
         expect_status(verify(api, "tove@example.com", wrong_code(code)), 400, "a wrong code (E2)")
     reply = verify(api, "tove@example.com", code)
-    expect_status(
+    expect_refusal(
         reply,
-        400,
         f"{MAX_TRIES} wrong tries killed the code: a new one is needed (E2)",
         mistake="Count each try in the database (attempts) and refuse once it reaches MAX_TRIES.",
     )
@@ -708,9 +803,9 @@ def test_e2_brute_force_finds_nothing_and_is_throttled(api, frozen_clock, caplog
 
 @E3
 def test_e3_resend_after_the_cooldown_replaces_the_code(api, frozen_clock):
-    """A minute after the last code, resend mails a new code; the old one stops working."""
+    """Once the last code is 60 s old, resend mails a new code; the old one stops working."""
     _, old = sign_up(api, "vera@example.com")
-    frozen_clock.shift(RESEND_COOLDOWN + timedelta(seconds=1))
+    frozen_clock.shift(RESEND_COOLDOWN)  # "at least RESEND_COOLDOWN ago": exactly 60 s is enough
     reply = api.post(resend_url(), {"email": "vera@example.com"})
     expect_status(
         reply, 202, "resend answers like signup (E3)", mistake="Answer RESEND_ACCEPTED with 202."
@@ -720,8 +815,10 @@ def test_e3_resend_after_the_cooldown_replaces_the_code(api, frozen_clock):
         len(codes) == 2,
         reply,
         "a second email to vera@example.com with a new code",
-        "the cooldown is over, so the pending signup gets a new code (E3)",
-        mistake="send_mail(*emails.signup_code(code), None, [email]) after replacing the code.",
+        "the last code is exactly 60 s old, so the cooldown is over and the pending signup gets "
+        "a new code (E3)",
+        mistake="Replace a code whose sent_at is at least RESEND_COOLDOWN ago (sent_at__lte), "
+        "then send_mail(*emails.signup_code(code), None, [email]).",
     )
     stale = verify(api, "vera@example.com", old)
     expect_status(
@@ -735,10 +832,11 @@ def test_e3_resend_after_the_cooldown_replaces_the_code(api, frozen_clock):
 
 
 @E3
-def test_e3_resend_within_the_cooldown_sends_nothing(api):
-    """Within a minute of the last code, resend answers 202 the same way but sends and changes nothing."""
+def test_e3_resend_within_the_cooldown_sends_nothing(api, frozen_clock):
+    """59 s after the last code, resend answers 202 the same way but sends and changes nothing."""
     _, code = sign_up(api, "wren@example.com")
     stored = record_of("wren@example.com").code_hash
+    frozen_clock.shift(RESEND_COOLDOWN - timedelta(seconds=1))
     reply = api.post(resend_url(), {"email": "wren@example.com"})
     expect_status(reply, 202, "resend always answers 202 (E3)")
     expect(
@@ -746,7 +844,7 @@ def test_e3_resend_within_the_cooldown_sends_nothing(api):
         and record_of("wren@example.com").code_hash == stored,
         reply,
         "no second code mailed and the stored code unchanged",
-        f"the last code is younger than the {RESEND_COOLDOWN.seconds} s cooldown; without it, "
+        f"the last code is 59 s old, within the {RESEND_COOLDOWN.seconds} s cooldown; without it, "
         "each resend would bring a fresh code with fresh tries (E3)",
         mistake="Only replace a code whose sent_at is at least RESEND_COOLDOWN ago.",
     )
@@ -784,6 +882,14 @@ def test_e3_resend_answers_every_address_the_same(api, make_user):
     }
     pending = replies["zoe@example.com"]
     expect_status(pending, 202, "resend always answers 202 (E3)")
+    accepted = answer("RESEND_ACCEPTED")
+    expect(
+        pending.data == accepted,
+        pending,
+        f"202 with {accepted}, RESEND_ACCEPTED",
+        "resend answers every address with the same words (E3)",
+        mistake="Answer Response(RESEND_ACCEPTED, status=status.HTTP_202_ACCEPTED).",
+    )
     for reply in replies.values():
         expect(
             (reply.status, reply.data) == (pending.status, pending.data),
