@@ -1,17 +1,25 @@
 """Graded tests for lesson 09: permissions (lessons/l09_permissions/exercise.py)."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from course.stubs import NotDone
 from course.testing import expect, expect_status
 from playground_project.domain.models import Course, Student
 
+EXERCISE = "lessons.l09_permissions.exercise"
+FILE = "lessons/l09_permissions/exercise.py"
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
 
 OWNER_ONLY = "Only the owner of this student may change or delete it."  # README E2
+GENERIC_403 = "You do not have permission to perform this action."  # DRF's PermissionDenied
 NO_STUB = "Did you delete the stub's initial() method?"
 NOT_A_LIST = (
     "A 500 with TypeError: '... object is not iterable' means permission_classes is not a list: "
@@ -54,6 +62,35 @@ def names(reply):
 
 
 # ------------------------------------------------------------------ E1: staff change the catalogue
+
+
+@E1
+@pytest.mark.parametrize(
+    ("method", "allowed"),
+    [(m, True) for m in ("GET", "HEAD", "OPTIONS")]
+    + [(m, False) for m in ("POST", "PUT", "PATCH", "DELETE")],
+)
+def test_e1_read_only_allows_the_safe_methods_only(method, allowed):
+    """ReadOnly.has_permission() is True for GET, HEAD and OPTIONS, False for every other method."""
+    read_only = getattr(importlib.import_module(EXERCISE), "ReadOnly", None)
+    if read_only is None:
+        pytest.fail(
+            f"MISSING CLASS: {FILE} has no `ReadOnly`. Did you misname it or forget to define it?",
+            pytrace=False,
+        )
+    request = SimpleNamespace(method=method, user=AnonymousUser())
+    try:
+        answer = read_only().has_permission(request, None)
+    except NotDone:
+        answer = "NotDone (the stub)"
+    if isinstance(answer, str) or bool(answer) != allowed:
+        pytest.fail(
+            f"Called ReadOnly().has_permission() for a {method} request, got {answer!r}; "
+            f"expected {allowed} because {method} is {'' if allowed else 'not '}one of the safe "
+            "methods, SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS') (E1). "
+            "Return request.method in SAFE_METHODS.",
+            pytrace=False,
+        )
 
 
 @E1
@@ -186,11 +223,17 @@ def test_e2_a_non_owner_cannot_change_it(api, token_login, make_user, make_stude
         mistake="Is IsOwnerOrReadOnly in permission_classes, and does it compare obj.owner "
         "with request.user for unsafe methods?",
     )
+    detail = reply.data.get("detail") if isinstance(reply.data, dict) else None
     expect(
-        isinstance(reply.data, dict) and reply.data.get("detail") == OWNER_ONLY,
+        detail == OWNER_ONLY,
         reply,
         f'{{"detail": "{OWNER_ONLY}"}}',
         "a permission's `message` attribute becomes the 403's detail (E2)",
+        mistake="This is DRF's generic detail: a class composed with & or | (an AND or OR "
+        "object) has no message. List IsOwnerOrReadOnly as an entry of its own: "
+        "[IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly]."
+        if detail == GENERIC_403
+        else f'Set message = "{OWNER_ONLY}" on IsOwnerOrReadOnly.',
     )
     student.refresh_from_db()
     expect(student.name == "Ada", reply, "the student unchanged", "nothing changes (E2)")
