@@ -1,12 +1,19 @@
 """Graded tests for lesson 08: authentication (lessons/l08_authentication/exercise.py)."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from course.testing import basic_auth, expect, expect_status
 from playground_project.domain.models import Course
 
+EXERCISE = "lessons.l08_authentication.exercise"
+FILE = "lessons/l08_authentication/exercise.py"
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
@@ -40,6 +47,17 @@ def alice(make_user):
 @pytest.fixture
 def alice_token(alice):
     return Token.objects.create(user=alice)
+
+
+def exercise_class(name):
+    """A class of the learner's exercise.py, or a failure that says what is missing."""
+    found = getattr(importlib.import_module(EXERCISE), name, None)
+    if not isinstance(found, type):
+        pytest.fail(
+            f"MISSING CLASS: {FILE} has no `{name}`. Did you misname it or forget to define it?",
+            pytrace=False,
+        )
+    return found
 
 
 def me_url():
@@ -150,6 +168,26 @@ def test_e1_a_wrong_basic_password_gets_the_first_classs_challenge(api, alice):
     )
 
 
+@E1
+def test_e1_session_comes_before_basic(api, alice, make_user):
+    """Token, Session, Basic in that order: logged in by session and sending Basic, the session wins."""
+    make_user("bob", password=PASSWORD)
+    log_in(api, alice)
+    reply = api.get(me_url(), headers=basic_auth("bob", PASSWORD))
+    expect_status(reply, 200, "alice is logged in, and bob's Basic header is right too (E1)")
+    expect(
+        isinstance(reply.data, dict)
+        and (reply.data.get("username"), reply.data.get("authenticated_by"))
+        == ("alice", "SessionAuthentication"),
+        reply,
+        '"username": "alice", "authenticated_by": "SessionAuthentication"',
+        "DRF tries the classes in the order listed and the first that recognises the caller "
+        "wins; SessionAuthentication comes before BasicAuthentication (E1)",
+        mistake="authentication_classes = [TokenAuthentication, SessionAuthentication, "
+        "BasicAuthentication], in that order.",
+    )
+
+
 # ------------------------------------------------------------------ E2: a throttled token endpoint
 
 
@@ -232,6 +270,26 @@ def test_e2_sixth_try_in_a_minute_answers_429_with_retry_after(api, alice):
         "no token handed out",
         "a throttled request never reaches the password check (E2)",
     )
+
+
+@E2
+def test_e2_the_throttle_counts_in_a_scope_of_its_own():
+    """TokenRateThrottle is an AnonRateThrottle with rate "5/minute" and a scope of its own."""
+    from rest_framework.throttling import AnonRateThrottle
+
+    throttle = exercise_class("TokenRateThrottle")
+    scope = getattr(throttle, "scope", None)
+    rate = getattr(throttle, "rate", None)
+    if not issubclass(throttle, AnonRateThrottle) or rate != "5/minute" or scope in (None, "anon"):
+        pytest.fail(
+            f"Read TokenRateThrottle, got an {'AnonRateThrottle' if issubclass(throttle, AnonRateThrottle) else 'other class'} "
+            f"with scope={scope!r} and rate={rate!r}; expected an AnonRateThrottle with "
+            'rate = "5/minute" and a scope of its own (not "anon") because the scope names the '
+            "cache counter: with AnonRateThrottle's own scope, it would share one count with every "
+            'throttle of the project whose scope is "anon" (E2). Set scope = "l08-token" (any name of its own) '
+            'and rate = "5/minute".',
+            pytrace=False,
+        )
 
 
 @E2
@@ -324,6 +382,33 @@ def test_e3_a_session_reads_without_a_csrf_token(api, alice, make_course):
         '[{"code": "DRF101", "owner": "alice", ...}]',
         "the list shows every course with its owner's username (E3)",
     )
+
+
+@E3
+def test_e3_the_owners_come_in_the_same_query_as_the_courses(alice, make_user, make_course):
+    """CourseList's queryset fetches each course's owner in the same query (select_related)."""
+    for n in range(3):
+        make_course(code=f"Q{n}", owner=make_user(f"owner{n}"))
+    view = exercise_class("CourseList")()
+    view.request = SimpleNamespace(user=alice, query_params={}, method="GET")
+    view.args, view.kwargs, view.format_kwarg = (), {}, None
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            owners = [course.owner.username for course in view.get_queryset()]
+    except Exception as exc:  # the starter has no queryset at all
+        pytest.fail(
+            f"Called CourseList().get_queryset(), got {type(exc).__name__}: {exc}; expected the "
+            'courses with their owners (E3). Return Course.objects.select_related("owner").',
+            pytrace=False,
+        )
+    if len(owners) != 3 or len(queries) != 1:
+        pytest.fail(
+            f"Listed the {len(owners)} courses of CourseList().get_queryset() with each owner's "
+            f"username, got {len(queries)} queries; expected 1 because the list shows every "
+            "owner's username, and without a JOIN each course costs a query of its own (E3). "
+            'Return Course.objects.select_related("owner").',
+            pytrace=False,
+        )
 
 
 @E3
@@ -421,6 +506,21 @@ def test_e4_a_wrong_password_answers_401_with_the_basic_challenge(api, alice):
         reply,
         '`WWW-Authenticate: Basic realm="api"`',
         "the client learns that a password is wanted here (E4)",
+    )
+
+
+@E4
+def test_e4_a_browser_session_works_too(api, alice, make_course):
+    """Basic first, then Session: logged in with the login form, the list answers 200."""
+    make_course(code="MINE2", owner=alice)
+    log_in(api, alice)
+    reply = api.get(my_courses_url())
+    expect_status(
+        reply,
+        200,
+        "alice is logged in with a session, and SessionAuthentication comes after Basic (E4)",
+        mistake="authentication_classes = [BasicAuthentication, SessionAuthentication]: "
+        "the browsable API logs in with a session.",
     )
 
 
