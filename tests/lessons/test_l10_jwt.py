@@ -107,6 +107,19 @@ def refusal_advice(reply):
     return {200: NOTES_LOGIN, 403: NO_CHALLENGE, 500: BY_HAND}.get(reply.status)
 
 
+def expect_challenge(reply):
+    """A 401 names the scheme to authenticate with, in WWW-Authenticate (E1)."""
+    expect(
+        bool(reply.header("WWW-Authenticate")),
+        reply,
+        "a 401 with a WWW-Authenticate header",
+        "HTTP requires a 401 to name the scheme the client should use; DRF adds it when the view "
+        "raises AuthenticationFailed, not when it returns Response(status=401) (E1)",
+        mistake="raise AuthenticationFailed(...) and give LoginView get_authenticate_header() "
+        "returning 'Bearer realm=\"api\"'.",
+    )
+
+
 @E1
 def test_e1_login_answers_a_token_pair(api, ann):
     """Good credentials answer 200 with a valid refresh token and a valid access token."""
@@ -174,6 +187,7 @@ def test_e1_bad_credentials_answer_401(api, ann, username, password):
         "the credentials are wrong, and 401 is the status that tells a client to authenticate (E1)",
         mistake=refusal_advice(reply),
     )
+    expect_challenge(reply)
     expect(
         not {"access", "refresh"} & set(data_of(reply)),
         reply,
@@ -210,6 +224,7 @@ def test_e1_inactive_account_is_refused(api, make_user):
         mistake=refusal_advice(reply)
         or "authenticate() refuses inactive accounts; checking the password by hand does not.",
     )
+    expect_challenge(reply)
 
 
 @E1
@@ -464,6 +479,14 @@ def test_e3_me_answers_the_token_user(api, ann, bob):
         f'{{"id": {ann.pk}, "username": "ann", ...}} without the password',
         "me is the account the token names, serialized with UserSerializer (E3)",
     )
+    expect(
+        data == {"id": ann.pk, "username": "ann", "email": ann.email, "is_staff": False},
+        reply,
+        f'exactly UserSerializer\'s fields: {{"id": {ann.pk}, "username": "ann", '
+        f'"email": "{ann.email}", "is_staff": false}}',
+        "me answers the account as UserSerializer shows it, no more and no less (E3)",
+        mistake="Return Response(UserSerializer(request.user).data).",
+    )
 
 
 @E3
@@ -569,9 +592,45 @@ def test_e3_logout_blacklists_the_refresh_token(api, ann):
         "ann logs out with her own access and refresh tokens, and there is nothing to send back (E3)",
         mistake=INT_USER_ID if reply.status == 403 else NO_JWT,
     )
+    expect(
+        reply.text == "" and reply.header("Content-Length") in (None, "0"),
+        reply,
+        f"204 with no body at all; this one declares Content-Length: {reply.header('Content-Length')} "
+        "(Django's test client drops a 204's body, a real HTTP client does not)",
+        "204 No Content means there is no body; a body after it confuses HTTP clients (E3)",
+        mistake="return Response(status=status.HTTP_204_NO_CONTENT), with no data.",
+    )
     refreshed = api.post(url("token-refresh"), {"refresh": refresh})
     expect_status(
         refreshed, 401, "the refresh token was blacklisted at logout (E3)", mistake=NOT_BLACKLISTED
+    )
+
+
+@E3
+def test_e3_logging_out_twice_answers_400(api, ann):
+    """The second logout with the same refresh token answers 400: it is blacklisted already."""
+    refresh, access = pair_for(ann)
+    first = logout(api, access, refresh)
+    expect_status(
+        first,
+        204,
+        "ann logs out with her own tokens (E3)",
+        mistake=INT_USER_ID if first.status == 403 else NO_JWT,
+    )
+    again = logout(api, access, refresh)
+    expect_status(
+        again,
+        400,
+        "the refresh token in the body was blacklisted by the first logout, so the body is "
+        "what is wrong (E3)",
+        mistake="RefreshToken(raw) raises TokenError('Token is blacklisted'): turn it into "
+        "ValidationError({'refresh': [str(exc)]}).",
+    )
+    expect(
+        "refresh" in data_of(again),
+        again,
+        'errors under "refresh"',
+        "the client must learn which field was wrong (E3)",
     )
 
 
