@@ -9,7 +9,6 @@ server, and checks that nothing it started is left listening.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -18,22 +17,21 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import nbformat
 import pytest
 
 from course import ROOT, jupyter
 from course.manifest import find_lesson
+from tests.jupyter_api import check_verdicts, run_notebook, shown_text
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="process groups and signals are POSIX")
 
 LESSON = find_lesson("01")
 URL_LINE = re.compile(r"^\s+(http://[^\s/]+:(\d+)/\S*\?token=(\w+))\s*$", re.MULTILINE)
 PLAYGROUND_STARTED = re.compile(r"Started at http://127\.0\.0\.1:(\d+)/")
-CHECK_ROW = re.compile(r"^- (✔|✘) \*\*(E\d+)\.", re.MULTILINE)  # course.render.markdown's rows
 START_TIMEOUT = 90.0
-CELL_TIMEOUT = 90.0
 
 
 def free_port() -> int:
@@ -92,78 +90,6 @@ def test_open_url_points_at_the_notebook_with_the_token():
 
 
 # ---------------------------------------------------------------- end to end
-
-
-class KernelChannels:
-    """Execute code on a kernel through Jupyter Server's websocket, as JupyterLab does."""
-
-    def __init__(self, base: str, token: str, kernel_id: str):
-        import websocket  # websocket-client, a dependency of jupyter_server
-
-        self.session = uuid.uuid4().hex
-        url = base.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
-        self.socket = websocket.create_connection(
-            f"{url}?session_id={self.session}",
-            header=[f"Authorization: token {token}"],
-            timeout=CELL_TIMEOUT,
-        )
-
-    def execute(self, code: str) -> tuple[str, list[dict]]:
-        """Run `code`; return the reply's status and the outputs the cell showed."""
-        msg_id = uuid.uuid4().hex
-        self.socket.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": msg_id,
-                        "msg_type": "execute_request",
-                        "session": self.session,
-                        "username": "course-test",
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "content": {
-                        "code": code,
-                        "silent": False,
-                        "store_history": True,
-                        "user_expressions": {},
-                        "allow_stdin": False,
-                        "stop_on_error": True,
-                    },
-                    "channel": "shell",
-                    "buffers": [],
-                }
-            )
-        )
-        outputs, reply, idle = [], None, False
-        while reply is None or not idle:
-            message = json.loads(self.socket.recv())
-            if message.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = message["header"]["msg_type"]
-            if message["channel"] == "shell" and kind == "execute_reply":
-                reply = message["content"]["status"]
-            elif kind == "status":
-                idle = message["content"]["execution_state"] == "idle"
-            elif kind in ("stream", "display_data", "execute_result", "error"):
-                outputs.append({"type": kind, **message["content"]})
-        return reply, outputs
-
-    def close(self) -> None:
-        self.socket.close()
-
-
-def shown_text(outputs: list[dict]) -> str:
-    parts = []
-    for output in outputs:
-        if output["type"] == "stream":
-            parts.append(output["text"])
-        elif output["type"] == "error":
-            parts.append("\n".join(output["traceback"]))
-        else:
-            parts.append(output.get("data", {}).get("text/plain", ""))
-    return "\n".join(parts)
 
 
 def notebook_env(tmp_path: Path) -> dict[str, str]:
@@ -234,38 +160,13 @@ def test_course_notebook_serves_jupyter_and_lesson_01_runs_there(tmp_path):
         anonymous = httpx.get(f"{base}/api/sessions", timeout=30, trust_env=False)
         assert anonymous.status_code == 403, "Jupyter listed its sessions without the token"
         path = LESSON.notebook.relative_to(ROOT).as_posix()
-        session = api.post(
-            "/api/sessions",
-            json={"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
-        )
-        assert session.status_code == 201, session.text
-        session = session.json()
-
-        channels = KernelChannels(base, token, session["kernel"]["id"])
-        cells = [
-            c for c in nbformat.read(LESSON.notebook, as_version=4).cells if c.cell_type == "code"
-        ]
-        try:
-            for number, cell in enumerate(cells, start=1):
-                status, outputs = channels.execute(cell.source)
-                text = shown_text(outputs)
-                assert status == "ok", (
-                    f"code cell {number} of {path} failed:\n{cell.source}\n{text}"
-                )
-                if number == 1:
-                    started = PLAYGROUND_STARTED.search(text)
-                    assert started, f"the first cell started no playground of its own:\n{text}"
-                    playground_port = int(started.group(1))
-        finally:
-            channels.close()
-        verdicts = {
-            eid: mark
-            for output in outputs
-            if output["type"] == "display_data"
-            for mark, eid in CHECK_ROW.findall(output["data"].get("text/plain", ""))
-        }
-        assert verdicts == {e.id: "✔" for e in LESSON.exercises}, (
-            f"the check cell showed {verdicts} against the solutions:\n{text}"
+        session, ran = run_notebook(api, base, token, LESSON.notebook, path)
+        first = shown_text(ran[0][1])
+        started = PLAYGROUND_STARTED.search(first)
+        assert started, f"the first cell started no playground of its own:\n{first}"
+        playground_port = int(started.group(1))
+        assert check_verdicts(ran[-1][1]) == {e.id: "✔" for e in LESSON.exercises}, (
+            f"the check cell against the solutions showed:\n{shown_text(ran[-1][1])}"
         )
 
         assert api.delete(f"/api/sessions/{session['id']}").status_code == 204
@@ -288,6 +189,3 @@ def test_course_notebook_serves_jupyter_and_lesson_01_runs_there(tmp_path):
     assert jupyter_port is not None and closed_within(jupyter_port), (
         f"Jupyter still listens on port {jupyter_port} after `course notebook` stopped"
     )
-
-
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="process groups and signals are POSIX")
