@@ -19,7 +19,7 @@ import webbrowser
 from pathlib import Path
 from urllib.parse import quote
 
-from course import ROOT
+from course import ROOT, reach
 
 DEFAULT_PORT = 8888  # Jupyter's own default; it tries the next ones when this one is taken
 FIND_SERVER_TIMEOUT = 120.0  # seconds for Jupyter to start listening; it usually takes 2 to 5
@@ -45,6 +45,7 @@ def command(
     port: int = DEFAULT_PORT,
     open_browser: bool = True,
     as_root: bool = False,
+    in_codespace: bool = False,
     extra: list[str] | tuple[str, ...] = (),
 ) -> list[str]:
     """The command that serves `target` (a notebook or the notebooks folder) with Jupyter.
@@ -65,6 +66,10 @@ def command(
         args.append("--no-browser")
     if as_root:
         args.append("--allow-root")
+    if in_codespace:
+        # A Codespace forwards the port under its own host name, which Jupyter refuses as
+        # "non-local" unless told; the port stays private to the learner and the token applies.
+        args.append("--ServerApp.allow_remote_access=True")
     return [*args, *extra]
 
 
@@ -83,7 +88,15 @@ def run(
             print("No browser found on this machine: open the URL printed below in yours.")
     if as_root:
         print("Running as root (a container, WSL or CI): Jupyter is started with --allow-root.")
-    args = command(target, port=port, open_browser=open_browser, as_root=as_root, extra=extra)
+    in_codespace = reach.codespace_host(port) is not None
+    args = command(
+        target,
+        port=port,
+        open_browser=open_browser,
+        as_root=as_root,
+        in_codespace=in_codespace,
+        extra=extra,
+    )
     print("Starting Jupyter:", " ".join(args[1:]), flush=True)
     process = subprocess.Popen(args, cwd=ROOT)
     if hasattr(signal, "SIGTERM"):
@@ -94,9 +107,13 @@ def run(
         if server is not None:
             used = int(server["port"])
             taken = f" (port {port} was taken, so Jupyter chose {used})" if used != port else ""
+            url = open_url(server, target)
+            forwarded = reach.codespace_host(used)
+            if forwarded:  # the browser is on the learner's side of the forwarding
+                url = f"https://{forwarded}/{url.split('/', 3)[3]}"
             print(
                 f"\nJupyter is serving {display_name(target)} at:\n\n"
-                f"    {open_url(server, target)}\n\n"
+                f"    {url}\n\n"
                 f"Open that URL in your browser{taken}. Stop Jupyter with Ctrl+C, twice.\n",
                 flush=True,
             )

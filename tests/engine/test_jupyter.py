@@ -69,6 +69,11 @@ def test_command_allows_root_and_skips_the_browser_only_when_asked(tmp_path):
     assert {"--allow-root", "--no-browser"} <= set(rooted) and rooted[-1] == "--ip=0.0.0.0"
 
 
+def test_command_in_a_codespace_accepts_its_forwarded_host_name(tmp_path):
+    assert "--ServerApp.allow_remote_access=True" in jupyter.command(tmp_path, in_codespace=True)
+    assert not any("allow_remote_access" in arg for arg in jupyter.command(tmp_path))
+
+
 def test_no_browser_is_detected(monkeypatch):
     def no_browser(*args, **kwargs):
         raise jupyter.webbrowser.Error("could not locate runnable browser")
