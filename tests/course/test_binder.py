@@ -72,6 +72,17 @@ def test_binder_installs_the_course_and_pins_the_rest():
     assert {"jupyter-server-proxy", "nbgitpuller"} <= names, names
 
 
+def test_readme_links_binder_to_the_notebooks():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"https://mybinder\.org/v2/gh/[^\s)]+", readme)
+    assert links, "README.md has no Binder link"
+    for link in links:
+        folder = re.search(r"urlpath=lab/tree/([\w/.-]+)", link)
+        assert folder and (ROOT / folder[1]).is_dir(), (
+            f"README's Binder link {link} opens no folder of the course"
+        )
+
+
 def test_binder_start_puts_the_pulled_course_first_and_runs_the_command(tmp_path):
     start = BINDER / "start"
     assert os.access(start, os.X_OK), (
