@@ -54,14 +54,12 @@ def command(
     process itself on every platform, so its server file can be found by its process id.
     """
     # The root is the whole course, so that a learner can open their exercise.py there too.
-    args = [
-        sys.executable,
-        "-m",
-        "notebook",
-        str(target),
-        f"--ServerApp.root_dir={ROOT}",
-        f"--port={port}",
-    ]
+    args = [sys.executable, "-m", "notebook", f"--ServerApp.root_dir={ROOT}", f"--port={port}"]
+    if target.is_dir():
+        # A folder given on the command line would become the root: open it as the start page.
+        args.append(f"--JupyterNotebookApp.default_url=/tree/{_relative(target)}")
+    else:
+        args.insert(3, str(target))  # Jupyter opens it in the browser
     if not open_browser:
         args.append("--no-browser")
     if as_root:
@@ -97,7 +95,7 @@ def run(
         in_codespace=in_codespace,
         extra=extra,
     )
-    print("Starting Jupyter:", " ".join(args[1:]), flush=True)
+    print("Starting Jupyter: python", " ".join(args[1:]), flush=True)
     process = subprocess.Popen(args, cwd=ROOT)
     if hasattr(signal, "SIGTERM"):
         # Stopped by a signal (a service manager, `timeout`): stop Jupyter too (finally below).
@@ -125,10 +123,14 @@ def run(
 
 
 def display_name(target: Path) -> str:
+    return _relative(target) or str(target)
+
+
+def _relative(target: Path) -> str:
     try:
         return target.resolve().relative_to(ROOT).as_posix()
     except ValueError:
-        return str(target)
+        return ""
 
 
 def open_url(server: dict, target: Path) -> str:

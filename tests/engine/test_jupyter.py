@@ -69,6 +69,15 @@ def test_command_allows_root_and_skips_the_browser_only_when_asked(tmp_path):
     assert {"--allow-root", "--no-browser"} <= set(rooted) and rooted[-1] == "--ip=0.0.0.0"
 
 
+def test_command_serves_the_whole_course_and_opens_the_target():
+    """The root is the course (a learner can open their exercise.py); the target opens first."""
+    on_notebook = jupyter.command(LESSON.notebook)
+    assert f"--ServerApp.root_dir={ROOT}" in on_notebook and str(LESSON.notebook) in on_notebook
+    on_folder = jupyter.command(LESSON.notebook.parent)
+    assert "--JupyterNotebookApp.default_url=/tree/notebooks" in on_folder
+    assert str(LESSON.notebook.parent) not in on_folder  # a folder given would become the root
+
+
 def test_command_in_a_codespace_accepts_its_forwarded_host_name(tmp_path):
     assert "--ServerApp.allow_remote_access=True" in jupyter.command(tmp_path, in_codespace=True)
     assert not any("allow_remote_access" in arg for arg in jupyter.command(tmp_path))
