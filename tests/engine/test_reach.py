@@ -159,3 +159,16 @@ def test_browser_login_through_the_proxy_passes_csrf(behind_the_hub):
     assert login.status_code == 302, login.content.decode()[:500]
     assert login["Location"] == "/", "the proxy adds its prefix to the redirect itself"
     assert login.cookies["sessionid"]["path"] == f"{PREFIX}/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/", "/text/01/", "/mail/"])
+def test_the_playgrounds_own_pages_link_under_the_proxy(behind_the_hub, page):
+    """The index, a lesson's text and the mail page lead back through the proxy, not to the hub's root."""
+    html = Client().get(page, HTTP_ACCEPT="text/html", **THROUGH_PROXY).content.decode()
+    rooted = [
+        href
+        for href in re.findall(r'(?:href|src|action)="(/[^"]*)"', html)
+        if not href.startswith(PREFIX)
+    ]
+    assert not rooted, f"{page} links to {rooted}: the hub's root, not this playground"
