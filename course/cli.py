@@ -290,12 +290,14 @@ def cmd_serve(args) -> int:
 
 
 def cmd_notebook(args) -> int:
+    from course import jupyter
+
     target = ROOT / "notebooks"
     if args.lesson:
         target = find_lesson(args.lesson).notebook
-    command = [sys.executable, "-m", "jupyter", "notebook", str(target)]
-    print("Opening Jupyter:", " ".join(command[2:]))
-    return subprocess.call(command, cwd=ROOT)
+    # --no-browser forces it; otherwise Jupyter opens a browser only where there is one.
+    open_browser = False if args.no_browser else None
+    return jupyter.run(target, port=args.port, open_browser=open_browser, extra=args.jupyter_args)
 
 
 def cmd_grade(args) -> int:
@@ -391,8 +393,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--base", default="HEAD", help="refresh: the git revision the diffs were made against"
     )
-    p = verb("notebook", cmd_notebook, "open Jupyter on the notebooks")
+    p = verb(
+        "notebook",
+        cmd_notebook,
+        "open Jupyter on the notebooks (further --options, e.g. --ip=0.0.0.0, go to Jupyter)",
+    )
     p.add_argument("lesson", nargs="?", metavar="NN")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8888,
+        help="the port to try first (default 8888); when it is taken Jupyter takes the next free one",
+    )
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="only print the URL (the default where no browser is found)",
+    )
     p = verb(
         "grade",
         cmd_grade,
@@ -462,9 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.verb != "verify":
+    if extra and args.verb not in ("verify", "notebook"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.pytest_args = extra
+    args.pytest_args = args.jupyter_args = extra
     try:
         return args.func(args)
     except LookupError as exc:  # an unknown lesson or exercise

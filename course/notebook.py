@@ -9,7 +9,9 @@
 `connect` reuses a playground already running on http://127.0.0.1:8000 (`make start`). When
 none runs there, or when COURSE_NOTEBOOK_FRESH=1 is set (the course's own notebook tests set
 it), it starts one in the background: `python -m course serve --no-reload` on a free port,
-with a scratch database and mail folder of its own, stopped when the kernel ends.
+with a scratch database and mail folder of its own, stopped when the kernel ends. The links
+it prints for a browser (the browsable API, Swagger UI, the lesson's text) go through the
+hub's proxy under JupyterHub or Binder, and to the forwarded port in a Codespace (reach.py).
 
 Nothing here touches the Django ORM: kernel cells run inside an asyncio loop, where Django's
 database calls fail with SynchronousOnlyOperation. Requests go over HTTP and checking runs in
@@ -34,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from course import ROOT, render
+from course import ROOT, reach, render
 from course.loading import display_path
 from course.manifest import Lesson, find_lesson
 from course.targets import current as current_target
@@ -72,7 +74,7 @@ def connect(lesson: str | int) -> LessonClient:
     if not fresh and _is_playground(PLAYGROUND_URL):
         client = LessonClient(PLAYGROUND_URL, lesson)
         print(f"Connected to the playground running at {PLAYGROUND_URL}/.")
-        print(f"Lesson {lesson.nn}'s API: {client.url()}")
+        client.show_links()
         return client
 
     global _own_server
@@ -85,7 +87,7 @@ def connect(lesson: str | int) -> LessonClient:
     _own_server = _Server.start()
     client = LessonClient(_own_server.url, lesson, server=_own_server)
     print(f"Started at {_own_server.url}/ with a scratch database; it stops with the kernel.")
-    print(f"Lesson {lesson.nn}'s API: {client.url()}")
+    client.show_links()
     print(
         "It does not reload on code changes: after editing a lesson file, run this cell again.\n"
         "(Or run `make start` in a terminal: this cell then uses that playground, which reloads.)"
@@ -262,8 +264,37 @@ class LessonClient:
         return f"<LessonClient lesson {self.lesson.nn} at {self.url()}>"
 
     def url(self, path: str = "") -> str:
-        """The absolute URL of `path`, e.g. to open in a browser."""
+        """The absolute URL of `path` as this kernel reaches it (httpx, curl from a terminal)."""
         return f"{self.base_url}{self._path(path)}"
+
+    def browser_url(self, path: str = "") -> str:
+        """Where a browser opens `path`: the same URL locally, through the proxy on a hub.
+
+        Under JupyterHub or Binder the browser cannot reach the kernel's 127.0.0.1; the hub's
+        jupyter-server-proxy serves the playground at /user/NAME/proxy/PORT/ instead (see
+        course/reach.py). In a Codespace, the port's forwarded address.
+        """
+        return _for_browser(self.url(path), self.base_url)
+
+    def show_links(self) -> None:
+        """Say where to open this lesson in a browser: its browsable API, its docs, its text."""
+        links = [
+            ("the browsable API", self.browser_url()),
+            ("its docs (Swagger UI)", self.browser_url(f"/docs/{self.lesson.nn}/")),
+            ("the lesson's text", self.browser_url(f"/text/{self.lesson.nn}/")),
+        ]
+        print(f"Lesson {self.lesson.nn}'s API: {self.url()}")
+        print("In your browser: " + ", ".join(f"{what} {url}" for what, url in links))
+        if links[0][1].startswith("/"):
+            # A path on the hub's address, which a notebook does not turn into a link by itself.
+            print(
+                "(Through the hub's proxy: this kernel calls the API directly, your browser cannot.)"
+            )
+            anchors = " · ".join(
+                f'<a href="{html.escape(url)}" target="_blank" rel="noopener">{html.escape(what)}</a>'
+                for what, url in links
+            )
+            _display(f"<p>Open lesson {self.lesson.nn}: {anchors}</p>", "")
 
     def _path(self, path: str) -> str:
         return path if path.startswith("/") else f"/{self.lesson.url_prefix}{path}"
@@ -294,7 +325,13 @@ class LessonClient:
             raise PlaygroundError(
                 f"No answer from the playground at {self.base_url} ({exc}): {where}"
             ) from None
-        print(describe_exchange(response, sent_headers=headers or {}))
+        print(
+            describe_exchange(
+                response,
+                sent_headers=headers or {},
+                browser_url=_for_browser(str(response.request.url), self.base_url),
+            )
+        )
         return response
 
     def get(self, path: str = "", **kwargs) -> httpx.Response:
@@ -343,8 +380,22 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def describe_exchange(response: httpx.Response, sent_headers: dict[str, str] | None = None) -> str:
-    """A request and its response as a learner reads them: line, headers that matter, body."""
+def _for_browser(url: str, base_url: str) -> str:
+    """`url` on the playground at `base_url`, as a browser reaches it (course/reach.py)."""
+    if not url.startswith(base_url):
+        return url
+    return reach.browser_url(httpx.URL(base_url).port, url[len(base_url) :] or "/")
+
+
+def describe_exchange(
+    response: httpx.Response,
+    sent_headers: dict[str, str] | None = None,
+    browser_url: str | None = None,
+) -> str:
+    """A request and its response as a learner reads them: line, headers that matter, body.
+
+    `browser_url` is where a browser opens the same URL, when it differs (a hub's proxy).
+    """
     request = response.request
     lines = [f"→ {request.method} {request.url}"]
     sent = {k.lower() for k in (sent_headers or {})}
@@ -359,7 +410,7 @@ def describe_exchange(response: httpx.Response, sent_headers: dict[str, str] | N
     for name in SHOWN_HEADERS:
         if name in response.headers:
             lines.append(f"  {name}: {response.headers[name]}")
-    lines.append(_describe_body(response))
+    lines.append(_describe_body(response, browser_url or str(request.url)))
     return "\n".join(lines)
 
 
@@ -367,7 +418,7 @@ def _header_name(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-"))
 
 
-def _describe_body(response: httpx.Response) -> str:
+def _describe_body(response: httpx.Response, browser_url: str) -> str:
     if not response.content:
         return "(no body)"
     content_type = response.headers.get("content-type", "")
@@ -380,7 +431,7 @@ def _describe_body(response: httpx.Response) -> str:
         # HTML source is unreadable here: describe the page and point at the browser. An
         # error page (Django's debug page, a CSRF refusal) also shows its first lines of text,
         # which name the exception and the view that raised it.
-        where = f"open {response.request.url} in a browser to see it"
+        where = f"open {browser_url} in a browser to see it"
         if response.is_error:
             lines = _page_text(response.text).splitlines()
             shown = "\n".join(lines[:ERROR_PAGE_LINES]) + (
@@ -467,9 +518,11 @@ def _display(html_text: str, plain_text: str) -> None:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
-        print(plain_text)
+        if plain_text:
+            print(plain_text)
         return
     if get_ipython() is None:
-        print(plain_text)
+        if plain_text:
+            print(plain_text)
         return
     display({"text/html": html_text, "text/plain": plain_text}, raw=True)

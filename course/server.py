@@ -67,6 +67,7 @@ def prepare_database(stdout: bool = True) -> dict[str, int]:
 
 def start(host: str = "127.0.0.1", port: int = 8000) -> int:
     """Prepare the database, say where to go next and serve with autoreload (`course start`)."""
+    _announce_port(port)
     if not IN_RELOADER_CHILD:
         if _port_taken(host, port):
             print(
@@ -85,9 +86,17 @@ def serve(
     host: str = "127.0.0.1", port: int = 8000, reload: bool = True, prepare: bool = True
 ) -> int:
     """Serve the playground, preparing the database first unless `prepare` is False."""
+    _announce_port(port)
     if prepare and not IN_RELOADER_CHILD:
         prepare_database()
     return _runserver(host, port, reload=reload)
+
+
+def _announce_port(port: int) -> None:
+    """Tell the settings which port this process serves, before they load (course/reach.py)."""
+    from course import reach
+
+    os.environ[reach.PORT_ENV_VAR] = str(port)
 
 
 def _runserver(host: str, port: int, reload: bool) -> int:
@@ -133,6 +142,12 @@ def _reachable_host(host: str) -> str:
 
 
 def _browser_url(host: str, port: int) -> str:
+    from course import reach
+
+    if reach.hub_prefix(port) or reach.codespace_host(port):
+        return reach.browser_url(
+            port
+        )  # the browser is elsewhere: through the hub or the forwarding
     shown = _reachable_host(host)
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 

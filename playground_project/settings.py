@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from course import ROOT as BASE_DIR
 from course import VAR as VAR_DIR
+from course import reach
 from course.manifest import all_lessons
 
 # A playground for learning on your own machine, never a deployment: the key is public.
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "playground_project.middleware.ProxyPrefixMiddleware",  # first: every link after it is prefixed
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,3 +151,21 @@ SIMPLE_JWT = {
     ),
     "AUTH_HEADER_TYPES": ("Bearer",),  # Authorization: Bearer <access token>
 }
+
+# Served behind a proxy (JupyterHub or Binder's jupyter-server-proxy, a Codespace's forwarded
+# port): the hosts and origins the browser uses there, and the path prefix its pages' links
+# must carry (course/reach.py). Only the process serving on a port (course start / serve)
+# sets its port; every other process, tests included, keeps the settings above.
+PROXIED = reach.Proxied.from_environ()
+if PROXIED:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, *PROXIED.allowed_hosts]
+    CSRF_TRUSTED_ORIGINS = list(PROXIED.trusted_origins)
+    # The proxies end HTTPS and say so; the browser's Origin then matches https://<Host>.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if PROXIED.prefix:
+        # Absolute, so it is not taken for a path under the script prefix; the middleware
+        # serves these files, which the development server looks for under the full path.
+        STATIC_URL = f"{PROXIED.prefix}/static/"
+        # The schema's paths start at the playground's root: Swagger UI's "Try it out" must
+        # send them through the proxy too.
+        SPECTACULAR_SETTINGS["SERVERS"] = [{"url": PROXIED.prefix}]
