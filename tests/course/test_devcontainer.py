@@ -78,7 +78,7 @@ def commands_in(config) -> list[str]:
 
 def test_the_image_has_a_python_the_course_supports(config):
     image = config.get("image", "")
-    found = re.search(r"/python:(?:\d+-)?(3\.\d+)", image)
+    found = re.search(r"(?:^|/)python:(?:\d+-)?(3\.\d+)", image)
     assert found, f"devcontainer.json's image {image!r} is not a tagged Python dev container image"
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
         "requires-python"
