@@ -11,3 +11,13 @@ def starter_is_pristine(lesson) -> bool:
     """The working copy still holds the starter: every exercise's TODO marker is there."""
     text = (lesson.folder / "exercise.py").read_text(encoding="utf-8")
     return all(f"TODO({e.id})" in text for e in lesson.exercises)
+
+
+def pytest_collection_finish(session):
+    """Start the Binder install test's slow install as soon as the session knows it will run."""
+    for item in session.items:
+        if getattr(item, "originalname", "") == (
+            "test_binder_image_serves_lesson_01_and_its_links_through_the_proxy"
+        ):
+            item.module.start_install_early()
+            return

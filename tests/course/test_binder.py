@@ -13,14 +13,18 @@ with its schema, and a redirect.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -144,6 +148,33 @@ def install_as_repo2docker(venv: Path) -> None:
     )
 
 
+_EARLY: dict[str, Future] = {}
+
+
+def start_install_early() -> None:
+    """Begin the install in the background as the session starts (tests/course/conftest.py).
+
+    Most of its minute and a half is waiting on pip and the disk, so it overlaps the
+    self-check's processor-bound runs instead of adding to them.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix="binder-env-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="binder-install")
+    _EARLY["env"] = pool.submit(lambda: install_as_repo2docker(scratch / "env") or scratch / "env")
+    pool.shutdown(wait=False)
+
+
+def installed_env(tmp_path: Path) -> Path:
+    """The environment started early, or one installed now."""
+    early = _EARLY.pop("env", None)
+    if early is not None:
+        return early.result(timeout=INSTALL_TIMEOUT)
+    venv = tmp_path / "env"
+    install_as_repo2docker(venv)
+    return venv
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="repo2docker images are Linux")
 @pytest.mark.timeout(INSTALL_TIMEOUT + 300)  # the install, then JupyterLab and a notebook
 def test_binder_image_serves_lesson_01_and_its_links_through_the_proxy(tmp_path):
@@ -152,8 +183,7 @@ def test_binder_image_serves_lesson_01_and_its_links_through_the_proxy(tmp_path)
         pytest.skip(
             f"binder/runtime.txt asks for Python {version}; this is {sys.version.split()[0]}"
         )
-    venv = tmp_path / "env"
-    install_as_repo2docker(venv)
+    venv = installed_env(tmp_path)
 
     lesson = find_lesson("01")
     port, token = free_port(), "binder-test-token"

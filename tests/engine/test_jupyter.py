@@ -125,6 +125,7 @@ def notebook_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_course_notebook_serves_jupyter_and_lesson_01_runs_there(tmp_path):
     asked = free_port()
     occupier = socket.socket()  # the port asked for is taken: Jupyter must take another one
