@@ -64,8 +64,7 @@ class Mistake:
     @property
     def summary(self) -> str:
         """The mistake in one sentence: the file's first line, without its `#`."""
-        first = self.text.partition("\n")[0]
-        return first.removeprefix("#").strip() if first.startswith("#") else ""
+        return summary_of(self.text)
 
     @property
     def target(self) -> str:
@@ -99,6 +98,12 @@ class Mistake:
 
     def describe(self) -> str:
         return f"solutions/{self.lesson.slug}/mistakes/{self.path.name}"
+
+
+def summary_of(text: str) -> str:
+    """A diff's first line, `# <the change in one sentence>`, without its `#`; "" when absent."""
+    first = text.partition("\n")[0]
+    return first.removeprefix("#").strip() if first.startswith("#") else ""
 
 
 def mistakes_of(lesson: Lesson) -> list[Mistake]:
