@@ -119,6 +119,7 @@ class Verdicts:
     runs: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     run_errors: dict[str, str] = field(default_factory=dict)  # a copy that did not collect
     error: str | None = None  # the run as a whole failed
+    output: str = ""  # the end of what the nested pytest printed
 
     @property
     def tests(self) -> list[str]:
@@ -226,7 +227,7 @@ def run_learner_tests(lesson: Lesson, target: str, timeout: float = RUN_TIMEOUT)
         run: {test: tuple(verdict) for test, verdict in tests.items()}
         for run, tests in data["runs"].items()
     }
-    return Verdicts(lesson, runs, data.get("errors", {}))
+    return Verdicts(lesson, runs, data.get("errors", {}), output=done.stdout[-1500:])
 
 
 # ------------------------------------------------------------------------ the nested run
@@ -286,6 +287,7 @@ class MutationPlugin:
         ]
         self.runs: dict[str, dict[str, list[str]]] = {run: {} for run, _, _ in self.plan}
         self.errors: dict[str, str] = {}
+        self.names: dict[str, tuple[str, str]] = {}  # nodeid -> (run, test)
 
     def pytest_pycollect_makemodule(self, module_path, parent):
         if Path(module_path) == self.learner_path:
@@ -295,27 +297,30 @@ class MutationPlugin:
     def pytest_collection_modifyitems(self, session, config, items):
         groups: dict[str, list] = {}
         for item in items:
-            groups.setdefault(_run_of(item), []).append(item)
+            module = _learner_module_of(item)
+            if module is None:
+                continue
+            groups.setdefault(module.run, []).append(item)
+            # The test's name within its module: test_x, or TestCase::test_x.
+            self.names[item.nodeid] = (module.run, item.nodeid[len(module.nodeid) + 2 :])
         ordered = []
         for run, _impl, backwards in self.plan:
             group = groups.pop(run, [])
             ordered += group[::-1] if backwards else group
-        for rest in groups.values():
-            ordered += rest
         items[:] = ordered
 
     def pytest_collectreport(self, report):
         if report.failed:
             run = report.nodeid.rsplit("::", 1)[-1]
-            if run in self.runs:
+            if run in self.runs:  # a LearnerModule's nodeid ends with its run's name
                 self.errors[run] = (getattr(report, "longreprtext", "") or str(report.longrepr))[
                     -1500:
                 ]
 
     def pytest_runtest_logreport(self, report):
-        run, _, test = report.nodeid.partition("::")[2].partition("::")
-        if run not in self.runs or not test:
+        if report.nodeid not in self.names:
             return
+        run, test = self.names[report.nodeid]
         verdict = self.runs[run].setdefault(test, ["pass", ""])
         if report.failed and verdict[0] == "pass":
             verdict[0] = "fail" if report.when == "call" else "error"
@@ -330,11 +335,11 @@ def _short(message: str, limit: int = 600) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-def _run_of(item) -> str | None:
+def _learner_module_of(item) -> LearnerModule | None:
     node = item
     while node is not None and not isinstance(node, LearnerModule):
         node = node.parent
-    return node.run if node is not None else None
+    return node
 
 
 class Runs(pytest.File):
@@ -425,7 +430,10 @@ def main(argv: list[str]) -> int:
     code = pytest.main(
         [
             str(learner_path),
-            f"--rootdir={ROOT}",
+            # The collection starts at the confcutdir: the learner's own folder, so that pytest
+            # lists no other folder (under the grader, the other submissions' are refused).
+            f"--rootdir={learner_path.parent}",
+            f"--confcutdir={learner_path.parent}",
             f"-c={ROOT / 'pyproject.toml'}",
             f"--target={request['target']}",
             # Only the course's configuration: no conftest.py from beside the learner's file.

@@ -32,6 +32,13 @@ def verdicts(pytestconfig) -> mutation.Verdicts:
 def _ran(verdicts):
     if verdicts.error:
         pytest.fail(f"Ran your tests against the reference API: {verdicts.error}", pytrace=False)
+    if not verdicts.tests:
+        pytest.fail(
+            "Ran exercise.py against the reference API: pytest found no test in it; expected "
+            "functions named test_e1_..., test_e2_..., one module of tests. pytest said:\n"
+            f"{verdicts.output}",
+            pytrace=False,
+        )
     if mutation.REFERENCE in verdicts.run_errors:
         pytest.fail(
             "Ran your tests against the reference API: pytest could not collect exercise.py:\n"
