@@ -162,7 +162,7 @@ class Verdicts:
 def sentence(summary: str) -> str:
     """A mutant's summary to follow "when": `The list shows ...` -> `the list shows ...`."""
     first, _, rest = summary.partition(" ")
-    if first.isupper() or not first:  # POST, GET: keep the method as it is written
+    if not first or (len(first) > 1 and first.isupper()):  # POST, GET: keep as written
         return summary
     return f"{first[0].lower()}{first[1:]} {rest}".strip()
 

@@ -67,16 +67,20 @@ def check_passes_on_the_reference(verdicts, exercise_id):
         )
     wrong = [why for t in mine if (why := verdicts.wrong(t))]
     skipped = [t for t in mine if verdicts.status(mutation.REFERENCE, t)[0] == "skip"]
-    assert not wrong, (
-        "Ran your tests against the reference API, which is correct: "
-        + "; ".join(wrong)
-        + f". Expected every test to pass there because a test that fails on a correct API "
-        f"is a wrong test, and it catches nothing ({exercise_id})."
-    )
-    assert not skipped, (
-        f"Ran your tests against the reference API: {', '.join(skipped)} skipped; expected "
-        f"them to run because a skipped test checks nothing ({exercise_id})."
-    )
+    if wrong:
+        pytest.fail(
+            "Ran your tests against the reference API, which is correct: "
+            + "; ".join(wrong)
+            + ". Expected every test to pass there because a test that fails on a correct API "
+            f"is a wrong test, and it catches nothing ({exercise_id}).",
+            pytrace=False,
+        )
+    if skipped:
+        pytest.fail(
+            f"Ran your tests against the reference API: {', '.join(skipped)} skipped; expected "
+            f"them to run because a skipped test checks nothing ({exercise_id}).",
+            pytrace=False,
+        )
 
 
 def check_catches(verdicts, name):
@@ -95,10 +99,12 @@ def check_catches(verdicts, name):
             f"on the reference and fails there ({mutant.exercise_id}).",
             pytrace=False,
         )
-    assert verdicts.catchers(mutant.name), (
-        f"Your tests pass when {mutation.sentence(mutant.summary)} Expected at least one test "
-        f"to fail on that API because it is wrong ({mutant.exercise_id})."
-    )
+    if not verdicts.catchers(mutant.name):
+        pytest.fail(
+            f"Your tests pass when {mutation.sentence(mutant.summary)} Expected at least one "
+            f"test to fail on that API because it is wrong ({mutant.exercise_id}).",
+            pytrace=False,
+        )
 
 
 # ------------------------------------------------------------------ E1: the body and the database
