@@ -12,10 +12,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Course, Enrolment, Student
@@ -119,3 +121,13 @@ class JoinView(APIView):
         return Response(
             {"course": course.code, "student": student.email}, status=status.HTTP_201_CREATED
         )
+
+
+class LoginThrottle(AnonRateThrottle):
+    rate = "10/minute"  # enough for a person, too few to guess passwords (lesson 08)
+
+
+class TokenView(ObtainAuthToken):
+    """POST a username and password: the user's token, for `Authorization: Token <key>`."""
+
+    throttle_classes = [LoginThrottle]

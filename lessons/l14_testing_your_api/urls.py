@@ -17,4 +17,5 @@ router.register("courses", api.CourseViewSet, basename="course")
 urlpatterns = [
     *router.urls,
     path("join/", api.JoinView.as_view(), name="join"),
+    path("token/", api.TokenView.as_view(), name="token"),
 ]
