@@ -331,7 +331,9 @@ class MutationPlugin:
 
 
 def _short(message: str, limit: int = 600) -> str:
-    message = " ".join(str(message).split())
+    """A learner test's failure in a few lines: pytest's explanation without object addresses."""
+    lines = [line for line in str(message).splitlines() if " object at 0x" not in line]
+    message = " ".join(" ".join(lines[:4]).split())
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
