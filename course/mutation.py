@@ -39,7 +39,7 @@ import pytest
 
 from course import ROOT
 from course.manifest import Lesson
-from course.mistakes import MistakeError, apply, parse, summary_of
+from course.mistakes import NAME_RE, MistakeError, apply, diff_text, parse, summary_of
 
 REFERENCE = "reference"
 REVERSED = "reference-reversed"
@@ -106,6 +106,28 @@ def mutants_of(lesson: Lesson) -> list[Mutant]:
 
 def reference_source(lesson: Lesson) -> str:
     return (lesson.folder / lesson.tested_module).read_text(encoding="utf-8")
+
+
+def write_mutant(lesson: Lesson, name: str, variant: str, summary: str) -> Path:
+    """Save `variant` of the tested module as mutant `name`: its sentence, then the diff."""
+    if lesson.tested_module is None:
+        raise MistakeError(f"Lesson {lesson.nn} is not graded by mutation: it has no mutants.")
+    if not NAME_RE.match(name) or name.split("_", 1)[0].upper() not in {
+        e.id for e in lesson.exercises
+    }:
+        raise MistakeError(
+            f"{name!r}: name a mutant eN_<what_is_wrong> after one of its exercises."
+        )
+    module = lesson.tested_module
+    text = diff_text(
+        summary,
+        [(module, reference_source(lesson), variant)],
+        f"lessons/{lesson.slug}/{module}",
+    )
+    path = lesson.solution_folder / "mutants" / f"{name}.diff"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 # ------------------------------------------------------------------------ verdicts

@@ -16,6 +16,7 @@ import pytest
 from course import checking, grading, mutation
 from course.grading.child import EventLog, Guard
 from course.manifest import all_lessons, find_lesson
+from course.mistakes import diff_text
 
 LESSON = find_lesson("14")
 MUTATION_LESSONS = [lesson for lesson in all_lessons() if lesson.tested_module]
@@ -250,3 +251,17 @@ def test_grade_and_pytest_target_give_a_weak_module_the_same_points(weak, tmp_pa
     # The learner's code runs in the nested process, under the same guard.
     assert not outside.exists()
     assert any("wrote outside its folder" in flag for flag in by_name["hostile"].flags)
+
+
+def test_a_new_mutant_needs_a_name_of_its_exercise_and_a_change():
+    """`mistake new NN NAME --mutant` refuses before it writes anything."""
+    reference = mutation.reference_source(LESSON)
+    with pytest.raises(mutation.MistakeError, match="name a mutant"):
+        mutation.write_mutant(LESSON, "e9_no_such_exercise", reference + "#\n", "Says.")
+    with pytest.raises(mutation.MistakeError, match="must change something"):
+        mutation.write_mutant(LESSON, "e1_same", reference, "Says.")
+    mutant = LESSON.mutants[0]
+    assert (
+        diff_text(mutant.summary, [(LESSON.tested_module, reference, mutant.source())], "api.py")
+        == mutant.text
+    )  # show, then new: the same diff
