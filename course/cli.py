@@ -248,6 +248,8 @@ def _mistake(args) -> int:
     from course import mistakes
 
     lesson = find_lesson(args.lesson)
+    if args.mutant:
+        return _mutant(args, lesson)
     if args.action == "show":
         if not args.name:
             for mistake in lesson.mistakes:
@@ -275,6 +277,41 @@ def _mistake(args) -> int:
     for line in mistakes.refresh(lesson, base=args.base) or ["every diff is up to date"]:
         print(line)
     return 0
+
+
+def _mutant(args, lesson) -> int:
+    """`mistake ... --mutant`: the known-wrong variants of a lesson's tested module."""
+    from pathlib import Path
+
+    from course import mutation
+
+    if args.action == "show":
+        if not args.name:
+            for mutant in lesson.mutants:
+                print(f"{mutant.name}: {mutant.summary}")
+            return 0
+        found = [m for m in lesson.mutants if m.name == args.name.removesuffix(".diff")]
+        if not found:
+            print(f"Lesson {lesson.nn} has no mutant {args.name!r}.", file=sys.stderr)
+            return 2
+        print(found[0].source(), end="")
+        return 0
+    if args.action == "new":
+        if not (args.name and args.source and args.says):
+            print(
+                "usage: python -m course mistake new NN eN_what_is_wrong --mutant --from "
+                'EDITED_COPY --says "What is wrong, in one sentence."',
+                file=sys.stderr,
+            )
+            return 2
+        variant = Path(args.source).read_text(encoding="utf-8")
+        path = mutation.write_mutant(lesson, args.name, variant, args.says)
+        print(f"Wrote {path.relative_to(ROOT)}; check it with `make test L={lesson.nn}`.")
+        return 0
+    print(
+        "refresh: rebuild a mutant with `mistake show NN NAME --mutant` and `new`.", file=sys.stderr
+    )
+    return 2
 
 
 def cmd_start(args) -> int:
@@ -390,6 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="NAME", help="eN_what_goes_wrong")
     p.add_argument("--from", dest="source", metavar="FILE", help="an edited copy of the reference")
     p.add_argument("--says", metavar="TEXT", help="the mistake in one sentence")
+    p.add_argument(
+        "--mutant",
+        action="store_true",
+        help="a mutant of the lesson's tested module (lessons graded by mutation), not a mistake",
+    )
     p.add_argument(
         "--base", default="HEAD", help="refresh: the git revision the diffs were made against"
     )

@@ -71,15 +71,22 @@ def describe(exc: BaseException, lesson: Lesson) -> LoadError:
 
 
 def import_lesson_urls(lesson: Lesson):
-    """Import the learner modules, then the lesson's URLconf. Raise what the learner must fix."""
-    for module in lesson.learner_modules().values():
-        importlib.import_module(module)
+    """Import the learner modules, then the lesson's URLconf. Raise what the learner must fix.
+
+    A learner file that is a test module (lesson 14) is not served: the URLs serve the module
+    it tests, and the playground never imports the learner's tests.
+    """
+    if lesson.tested_module is None:
+        for module in lesson.learner_modules().values():
+            importlib.import_module(module)
     return importlib.import_module(f"lessons.{lesson.slug}.urls")
 
 
 def load_error(lesson: Lesson) -> LoadError | None:
     """None when the lesson imports; otherwise what is broken and where."""
     try:
+        for module in lesson.learner_modules().values():
+            importlib.import_module(module)
         import_lesson_urls(lesson)
     except (Exception, SystemExit) as exc:  # a learner's code may raise, or exit, at import
         return describe(exc, lesson)

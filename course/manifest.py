@@ -40,6 +40,9 @@ class Lesson:
     prerequisites: tuple[str, ...]
     learner_files: tuple[str, ...]
     exercises: tuple[Exercise, ...] = field(default=())
+    # A lesson whose learner file is a test module names the course module its tests run
+    # against (`[mutation] module = "api.py"`); its mutants are diffs of that module.
+    tested_module: str | None = None
 
     @property
     def nn(self) -> str:
@@ -71,6 +74,13 @@ class Lesson:
         from course.mistakes import mistakes_of
 
         return mistakes_of(self)
+
+    @property
+    def mutants(self) -> list:
+        """The known-wrong variants of the tested module (course.mutation.Mutant), by name."""
+        from course.mutation import mutants_of
+
+        return mutants_of(self)
 
     @property
     def url_prefix(self) -> str:
@@ -146,6 +156,18 @@ def load_lesson(folder: Path) -> Lesson:
             raise ManifestError(
                 f"{path}: learner file {name!r} must be a module file name like exercise.py."
             )
+    tested_module = None
+    if "mutation" in data:
+        mutation = _require(data, "mutation", dict, path)
+        tested_module = _require(mutation, "module", str, path)
+        if (
+            not re.fullmatch(r"[a-z_][a-z0-9_]*\.py", tested_module)
+            or tested_module in learner_files
+        ):
+            raise ManifestError(
+                f"{path}: [mutation] module {tested_module!r} must be a module file of the lesson "
+                "(like api.py) that is not a learner file: the learner's tests run against it."
+            )
     return Lesson(
         slug=folder.name,
         number=number,
@@ -154,6 +176,7 @@ def load_lesson(folder: Path) -> Lesson:
         prerequisites=tuple(data.get("prerequisites", [])),
         learner_files=learner_files,
         exercises=tuple(exercises),
+        tested_module=tested_module,
     )
 
 

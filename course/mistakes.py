@@ -64,8 +64,7 @@ class Mistake:
     @property
     def summary(self) -> str:
         """The mistake in one sentence: the file's first line, without its `#`."""
-        first = self.text.partition("\n")[0]
-        return first.removeprefix("#").strip() if first.startswith("#") else ""
+        return summary_of(self.text)
 
     @property
     def target(self) -> str:
@@ -99,6 +98,12 @@ class Mistake:
 
     def describe(self) -> str:
         return f"solutions/{self.lesson.slug}/mistakes/{self.path.name}"
+
+
+def summary_of(text: str) -> str:
+    """A diff's first line, `# <the change in one sentence>`, without its `#`; "" when absent."""
+    first = text.partition("\n")[0]
+    return first.removeprefix("#").strip() if first.startswith("#") else ""
 
 
 def mistakes_of(lesson: Lesson) -> list[Mistake]:
@@ -247,27 +252,32 @@ def _closest(lines: list[str], block: tuple[str, ...], near: int) -> str:
 
 def make_diff(lesson: Lesson, variants: dict[str, str], summary: str) -> str:
     """The text of a mistake file: the summary line, then each changed learner file's diff."""
+    changes = [
+        (name, reference_text(lesson, name), variants[name])
+        for name in lesson.learner_files
+        if name in variants
+    ]
+    return diff_text(summary, changes, ref_path(lesson, lesson.learner_files[0]))
+
+
+def diff_text(summary: str, changes: list[tuple[str, str, str]], reference: str) -> str:
+    """`# <summary>` then a unified diff per (file name, reference text, variant text)."""
     summary = " ".join(summary.split())
     if not summary:
         raise MistakeError("Say the mistake in one sentence (--says).")
     parts = [f"# {summary}\n"]
-    for name in lesson.learner_files:
-        if name not in variants:
-            continue
-        reference = reference_text(lesson, name)
-        diff = list(
+    for name, old, new in changes:
+        parts.extend(
             difflib.unified_diff(
-                reference.splitlines(keepends=True),
-                _ends_with_newline(variants[name]).splitlines(keepends=True),
+                old.splitlines(keepends=True),
+                _ends_with_newline(new).splitlines(keepends=True),
                 f"a/{name}",
                 f"b/{name}",
             )
         )
-        parts.extend(diff)
     if len(parts) == 1:
         raise MistakeError(
-            f"The variant is the same as {ref_path(lesson, lesson.learner_files[0])}: "
-            "a mistake must change something."
+            f"The variant is the same as {reference}: a mistake must change something."
         )
     return "".join(parts)
 

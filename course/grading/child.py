@@ -170,10 +170,19 @@ class Guard:
     submissions, the scratch folders of others or the grader's output; starting processes;
     signalling other processes; network connections. Recorded only: looking inside the test
     process (gc, tracing, ctypes), when a learner file is on the stack.
+
+    One process may start: a lesson graded by mutation runs the learner's tests in a process
+    of their own (course/mutation.py), exactly `mutation.command()` with this guard's limits
+    in it; that process installs the same guard (with `allow_nested=False`) before it reads
+    the learner's file, so the learner's code never runs unguarded.
     """
 
-    def __init__(self, request: dict, log: EventLog):
+    def __init__(self, request: dict, log: EventLog, allow_nested: bool = True):
+        from course.mutation import guard_of, is_nested_run
+
         self.log = log
+        self.nested = guard_of(request) if allow_nested else None
+        self.is_nested_run = is_nested_run
         self.own = _roots([request["own"]])
         self.forbidden = _roots(request.get("forbidden", []))
         self.learner = _roots([request["target"]])
@@ -216,6 +225,13 @@ class Guard:
             if args:
                 self._path(event, args[0], False)
         elif event in _PROCESSES:
+            if (
+                self.nested is not None
+                and event == "subprocess.Popen"
+                and len(args) > 1
+                and self.is_nested_run(args[1], self.nested)
+            ):
+                return
             self._refuse(event, "a submission may not start processes", self._command(args))
         elif event in _SIGNALS:
             pid = args[0] if args else None
@@ -500,7 +516,7 @@ def use_database_image() -> None:
 
 def run(request: dict) -> int:
     """Run the graded tests for one submission in this process; the pytest exit code."""
-    from course import checking, targets
+    from course import checking, mutation, targets
     from course.manifest import find_lesson
 
     run_dir = Path(request["run"])
@@ -517,7 +533,10 @@ def run(request: dict) -> int:
     ]
     plugin = GraderPlugin(request, log)
     targets.LOADED.clear()
-    sys.addaudithook(Guard(request, log))  # from here on, for the rest of this process
+    guard = Guard(request, log)
+    # A lesson graded by mutation starts its learner's tests under these same limits.
+    os.environ[mutation.GUARD_ENV] = json.dumps(guard.nested)
+    sys.addaudithook(guard)  # from here on, for the rest of this process
     code = pytest.main(args, plugins=[plugin])
     record = {
         "exit": int(code),

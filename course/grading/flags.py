@@ -37,6 +37,13 @@ _SUSPICIOUS = {
     ),
 }
 
+# A learner file that is a test module (a lesson graded by mutation) imports pytest by design.
+_MACHINERY_IN_TESTS = re.compile(
+    r"\b_pytest\b|\bconftest\b|\bsys\s*\.\s*modules\b|\bmeta_path\b|"
+    r"^\s*(?:from|import)\s+course\b(?!\.stubs\b)",
+    re.M,
+)
+
 _REFUSED_WORDS = {
     "writing outside its own folder": "wrote outside its folder",
     "reading other submissions or the grader's files": "read another submission or the grader's files",
@@ -51,10 +58,24 @@ _MAX_DETAILS = 3
 def review_flags(sources: dict[str, bytes]) -> list[str]:
     """`review: code uses ...` for the learner files handed in."""
     found = set()
-    for data in sources.values():
+    for path, data in sources.items():
         code = _code_only(data.decode("utf-8", errors="replace"))
-        found.update(label for label, pattern in _SUSPICIOUS.items() if pattern.search(code))
+        patterns = dict(_SUSPICIOUS)
+        if _is_test_module(path):
+            patterns["test machinery"] = _MACHINERY_IN_TESTS
+        found.update(label for label, pattern in patterns.items() if pattern.search(code))
     return [f"review: code uses {', '.join(sorted(found))}"] if found else []
+
+
+def _is_test_module(path: str) -> bool:
+    """lessons/lNN_topic/<file> of a lesson whose learner file is a test module."""
+    from course.manifest import find_lesson
+
+    parts = path.replace("\\", "/").split("/")
+    try:
+        return len(parts) >= 2 and find_lesson(parts[-2]).tested_module is not None
+    except LookupError:
+        return False
 
 
 # Python 3.12+ splits f-strings into several tokens; their literal text is FSTRING_MIDDLE.

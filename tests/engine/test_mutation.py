@@ -1,0 +1,267 @@
+"""Grading by mutation (course/mutation.py): a learner's test module against the reference and the mutants.
+
+Lesson 14's learner file is a test module. These tests check the engine underneath it: the
+mutants apply, the verdicts are read right (wrong tests, order-dependent tests, what counts
+as caught), a weak test module earns what it catches, the grader lets the test process start
+exactly the nested run and nothing else, the nested run is guarded too, and every front end
+gives the same points.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from course import checking, grading, mutation
+from course.grading.child import EventLog, Guard
+from course.manifest import all_lessons, find_lesson
+from course.mistakes import diff_text
+
+LESSON = find_lesson("14")
+MUTATION_LESSONS = [lesson for lesson in all_lessons() if lesson.tested_module]
+
+# A weak test module: one test that only asserts a status, one that passes only after it
+# (it reuses the client the first one authenticated), one that fails on the correct API.
+WEAK = """
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+shared = APIClient()
+
+
+def test_e1_create_checks_only_the_status():
+    shared.force_authenticate(get_user_model().objects.create_user("alice"))
+    reply = shared.post(reverse("l14:course-list"), {"code": "A1", "title": "T"}, format="json")
+    assert reply.status_code == 201
+
+
+def test_e2_list_with_the_client_above():
+    get_user_model().objects.create_user("alice")
+    assert shared.get(reverse("l14:course-list")).status_code == 200
+
+
+def test_e3_anonymous_list():
+    assert APIClient().get(reverse("l14:course-list")).status_code == 200, "anonymous list"
+"""
+
+# The weak module's score: E1 passes on the reference and catches 1 of its 4 mutants (2 of 5
+# graded tests, 4 points); E2's only test depends on order, E3's fails on the reference.
+WEAK_POINTS = {"E1": 1.6, "E2": 0.0, "E3": 0.0}
+
+
+def submission(root: Path, source: str) -> Path:
+    folder = root / LESSON.slug
+    folder.mkdir(parents=True)
+    (folder / "exercise.py").write_text(source, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def weak(tmp_path_factory):
+    root = submission(tmp_path_factory.mktemp("weak"), WEAK)
+    return root, mutation.run_learner_tests(LESSON, str(root))
+
+
+# ------------------------------------------------------------------ mutants
+
+
+@pytest.mark.parametrize("lesson", MUTATION_LESSONS, ids=lambda lesson: lesson.slug)
+def test_every_mutant_applies_says_itself_and_changes_the_module(lesson):
+    """Each mutant is a sentence and a diff of the tested module that still applies and changes it."""
+    reference = mutation.reference_source(lesson)
+    ids = {exercise.id for exercise in lesson.exercises}
+    assert lesson.mutants, f"lesson {lesson.nn} has no mutants"
+    for mutant in lesson.mutants:
+        assert mutant.summary, f"{mutant.describe()}: its first line must be `# <the mistake>`"
+        assert mutant.exercise_id in ids, f"{mutant.describe()}: no exercise {mutant.exercise_id}"
+        source = mutant.source()
+        assert source != reference, f"{mutant.describe()} changes nothing"
+        compile(source, mutant.describe(), "exec")
+
+
+def test_a_mutant_of_another_file_is_refused(tmp_path):
+    """A mutant must change the tested module and nothing else."""
+    path = tmp_path / "e1_elsewhere.diff"
+    path.write_text("# Changes urls.py.\n--- a/urls.py\n+++ b/urls.py\n@@ -1 +1 @@\n-a\n+b\n")
+    with pytest.raises(mutation.MistakeError, match="must change api.py"):
+        mutation.Mutant(LESSON, path).source()
+
+
+# ------------------------------------------------------------------ reading the verdicts
+
+
+def verdicts(runs):
+    return mutation.Verdicts(LESSON, {run: dict(tests) for run, tests in runs.items()})
+
+
+def test_verdicts_tell_wrong_order_dependent_and_sound_tests_apart():
+    """Only a test that passes on the reference in both orders can catch a mutant."""
+    result = verdicts(
+        {
+            mutation.REFERENCE: {
+                "test_e1_good": ("pass", ""),
+                "test_e1_wrong": ("fail", "assert 201 == 403"),
+                "test_e1_after_another": ("pass", ""),
+            },
+            mutation.REVERSED: {
+                "test_e1_good": ("pass", ""),
+                "test_e1_wrong": ("fail", "assert 201 == 403"),
+                "test_e1_after_another": ("fail", "assert 401 == 200"),
+            },
+            "e1_bug": {
+                "test_e1_good": ("pass", ""),
+                "test_e1_wrong": ("fail", "assert 201 == 403"),
+                "test_e1_after_another": ("fail", "x"),
+            },
+            "e1_other": {
+                "test_e1_good": ("fail", "assert 200 == 201"),
+                "test_e1_wrong": ("pass", ""),
+                "test_e1_after_another": ("pass", ""),
+            },
+        }
+    )
+    assert result.sound() == ["test_e1_good"]
+    assert "fails on the reference API: assert 201 == 403" in result.wrong("test_e1_wrong")
+    assert "reverse order: assert 401 == 200" in result.wrong("test_e1_after_another")
+    assert result.wrong("test_e1_good") is None
+    assert result.catchers("e1_bug") == []  # failed only by tests that are wrong anyway
+    assert result.catchers("e1_other") == ["test_e1_good"]
+
+
+@pytest.mark.parametrize(
+    ("test", "exercise"),
+    [
+        ("test_e2_token", "E2"),
+        ("CourseTests::test_e10_more", "E10"),
+        ("test_extra_check", None),
+        ("test_e_x", None),
+    ],
+)
+def test_a_test_belongs_to_the_exercise_its_name_says(test, exercise):
+    assert mutation.exercise_of(test) == exercise
+
+
+def test_a_mutant_sentence_follows_when():
+    assert mutation.sentence("POST answers 200.") == "POST answers 200."
+    assert mutation.sentence("The list shows all.") == "the list shows all."
+    assert mutation.sentence("A session skips CSRF.") == "a session skips CSRF."
+
+
+# ------------------------------------------------------------------ a real run
+
+
+def test_weak_tests_catch_only_what_they_check(weak):
+    """A status-only, order-dependent and wrong test module, run against every implementation."""
+    _, result = weak
+    assert result.error is None, result.output
+    assert result.tests == [
+        "test_e1_create_checks_only_the_status",
+        "test_e2_list_with_the_client_above",
+        "test_e3_anonymous_list",
+    ]
+    assert result.sound() == ["test_e1_create_checks_only_the_status"]
+    assert "reverse order" in result.wrong("test_e2_list_with_the_client_above")
+    assert "anonymous list" in result.wrong("test_e3_anonymous_list")
+    caught = {m.name for m in LESSON.mutants if result.catchers(m.name)}
+    assert caught == {"e1_create_answers_200"}
+
+
+def test_the_reference_test_module_catches_every_mutant():
+    result = mutation.run_learner_tests(LESSON, "solutions")
+    assert result.error is None, result.output
+    assert len(result.sound()) == len(result.tests)
+    missed = [m.name for m in LESSON.mutants if not result.catchers(m.name)]
+    assert not missed
+
+
+def test_a_module_that_does_not_import_is_a_run_error(tmp_path):
+    root = submission(tmp_path, "import pytest\n\ndef test_e1_x(:\n    pass\n")
+    result = mutation.run_learner_tests(LESSON, str(root))
+    assert result.run_errors.get(mutation.REFERENCE), result.output
+    assert "SyntaxError" in result.run_errors[mutation.REFERENCE]
+
+
+# ------------------------------------------------------------------ the grader's guard
+
+
+def guard(tmp_path, **kwargs):
+    request = {
+        "run": str(tmp_path),
+        "own": str(tmp_path),
+        "forbidden": [],
+        "target": str(tmp_path),
+        "labels": {},
+    }
+    return Guard(request, EventLog(tmp_path / "events.jsonl"), **kwargs)
+
+
+def popen(hook, argv):
+    hook("subprocess.Popen", (sys.executable, argv, None, None))
+
+
+def test_the_guard_starts_exactly_the_nested_run_with_its_own_limits(tmp_path):
+    """The one command allowed carries the guard's limits; any other process is refused."""
+    hook = guard(tmp_path)
+    request = {"lesson": LESSON.slug, "target": str(tmp_path), "out": "x", "guard": hook.nested}
+    popen(hook, mutation.command(request))  # allowed: no exception
+
+    looser = {**request, "guard": {**hook.nested, "own": "/"}}
+    extra = [*mutation.command(request), "--more"]
+    no_isolation = [a for a in mutation.command(request) if a != "-I"]
+    for argv in (mutation.command(looser), extra, no_isolation, ["sh", "-c", "true"]):
+        with pytest.raises(PermissionError):
+            popen(hook, argv)
+    nested = guard(tmp_path, allow_nested=False)  # the nested run itself starts nothing
+    with pytest.raises(PermissionError):
+        popen(nested, mutation.command(request))
+
+
+# ------------------------------------------------------------------ every front end agrees
+
+
+def test_grade_and_pytest_target_give_a_weak_module_the_same_points(weak, tmp_path):
+    """`course grade` (forked, guarded) and pytest --target score the weak module alike."""
+    root, _ = weak
+    direct = checking.run_in_subprocess([LESSON], str(root))
+    assert direct.error is None, direct.error
+    points = {e.exercise.id: e.earned for e in direct.lessons[0].exercises}
+    assert points == WEAK_POINTS
+
+    submissions = tmp_path / "class"
+    submission(submissions / "weak", WEAK)
+    outside = tmp_path / "written-by-a-test.txt"
+    submission(
+        submissions / "hostile",
+        f"def test_e1_writes():\n    open({str(outside)!r}, 'w').write('x')\n",
+    )
+    results = grading.grade(
+        submissions, tmp_path / "out", lessons=[LESSON.nn], jobs=2, timeout=300, memory_mb=0
+    )
+    by_name = {r.name: r for r in results}
+    weak_record = json.loads(
+        (tmp_path / "out" / "results" / f"{by_name['weak'].slug}.json").read_text()
+    )
+    graded = {key.split(".")[1]: score["earned"] for key, score in weak_record["exercises"].items()}
+    assert graded == WEAK_POINTS, weak_record
+    assert not any(flag.startswith("tampering") for flag in by_name["weak"].flags)
+    # The learner's code runs in the nested process, under the same guard.
+    assert not outside.exists()
+    assert any("wrote outside its folder" in flag for flag in by_name["hostile"].flags)
+
+
+def test_a_new_mutant_needs_a_name_of_its_exercise_and_a_change():
+    """`mistake new NN NAME --mutant` refuses before it writes anything."""
+    reference = mutation.reference_source(LESSON)
+    with pytest.raises(mutation.MistakeError, match="name a mutant"):
+        mutation.write_mutant(LESSON, "e9_no_such_exercise", reference + "#\n", "Says.")
+    with pytest.raises(mutation.MistakeError, match="must change something"):
+        mutation.write_mutant(LESSON, "e1_same", reference, "Says.")
+    mutant = LESSON.mutants[0]
+    assert (
+        diff_text(mutant.summary, [(LESSON.tested_module, reference, mutant.source())], "api.py")
+        == mutant.text
+    )  # show, then new: the same diff
