@@ -116,7 +116,7 @@ REST_FRAMEWORK = {
     # Only what every lesson shares: the OpenAPI schema generator for the docs pages. DRF's
     # own defaults (Session then Basic authentication, AllowAny) apply to a view that sets
     # nothing; the lessons on authentication and permissions set their classes per view.
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "playground_project.openapi.AutoSchema",
     # Throttles count by client address. DRF's default (None) takes that address from the
     # X-Forwarded-For header the client sends, so a made-up header each time escapes every
     # throttle. No proxy stands in front of this server: use the connection's address. Behind

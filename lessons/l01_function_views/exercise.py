@@ -9,12 +9,14 @@ Ask for a hint:   make hint L=01 E=E1  (or: python -m course hint 01 E1)
 """
 
 from django.shortcuts import get_object_or_404  # noqa: F401  (you will need these)
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status  # noqa: F401
 from rest_framework.decorators import api_view
 from rest_framework.response import Response  # noqa: F401
 
 from course.stubs import NotDone
 from playground_project.domain.models import Course  # noqa: F401
+from playground_project.openapi import VALIDATION_ERRORS
 
 from .serializers import CourseSerializer, StudentSerializer  # noqa: F401
 
@@ -23,6 +25,8 @@ from .serializers import CourseSerializer, StudentSerializer  # noqa: F401
 
 
 # TODO(E1): answer GET and POST only.
+@extend_schema(methods=["GET"], responses=CourseSerializer(many=True))
+@extend_schema(methods=["POST"], request=CourseSerializer, responses={201: CourseSerializer})
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 def course_list(request):
     """GET: every course. POST: create a course from the JSON body."""
@@ -32,6 +36,7 @@ def course_list(request):
 
 
 # TODO(E2): answer GET, PUT, PATCH and DELETE only.
+@extend_schema(request=CourseSerializer, responses=CourseSerializer)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 def course_detail(request, pk):
     """One course: read, replace (PUT), partly change (PATCH) or delete it."""
@@ -41,6 +46,11 @@ def course_detail(request, pk):
 
 
 # TODO(E3): answer GET only.
+@extend_schema(
+    parameters=[OpenApiParameter("year", int, description="Only the students in this year.")],
+    # The view answers 400 itself when ?year= is not a whole number: say so.
+    responses={200: StudentSerializer(many=True), 400: VALIDATION_ERRORS},
+)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 def course_students(request, pk):
     """The students enrolled in one course, optionally only those in `?year=N`."""

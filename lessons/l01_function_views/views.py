@@ -5,6 +5,8 @@ views for courses.
 """
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -15,6 +17,9 @@ from playground_project.domain.models import Student
 from .serializers import StudentSerializer
 
 
+# extend_schema tells the OpenAPI docs (/docs/01/) what a function view reads and answers:
+# DRF cannot see inside the function. `methods=` picks the methods each decorator is about.
+@extend_schema(responses={200: OpenApiTypes.OBJECT})  # {"students": URL, "courses": URL}
 @api_view(["GET"])
 def api_root(request):
     """The lesson's entry point: links to its collections, as the browsable API shows them."""
@@ -26,6 +31,12 @@ def api_root(request):
     )
 
 
+@extend_schema(
+    methods=["GET"],
+    parameters=[OpenApiParameter("search", str, description="Part of the name, any case.")],
+    responses=StudentSerializer(many=True),
+)
+@extend_schema(methods=["POST"], request=StudentSerializer, responses={201: StudentSerializer})
 @api_view(["GET", "POST"])
 def student_list(request):
     """GET: every student, optionally filtered by `?search=` on the name. POST: a new student."""
@@ -45,6 +56,7 @@ def student_list(request):
     return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
 
 
+@extend_schema(request=StudentSerializer, responses=StudentSerializer)  # DELETE: 204
 @api_view(["GET", "PUT", "PATCH", "DELETE"])
 def student_detail(request, pk):
     """One student: read it, replace it (PUT), change some fields (PATCH) or delete it."""

@@ -5,16 +5,19 @@ change: `is_valid(raise_exception=True)` replaces the `if`/`else` around the 400
 """
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from playground_project.domain.models import Student
+from playground_project.openapi import LINKS
 
 from .serializers import StudentSerializer
 
 
+@extend_schema(responses=LINKS)
 @api_view(["GET"])
 def api_root(request):
     """The lesson's entry point: links to the worked example and to the exercise endpoints."""
@@ -27,6 +30,8 @@ def api_root(request):
     return Response({name: reverse(url, request=request) for name, url in links.items()})
 
 
+@extend_schema(methods=["GET"], responses=StudentSerializer(many=True))
+@extend_schema(methods=["POST"], request=StudentSerializer, responses={201: StudentSerializer})
 @api_view(["GET", "POST"])
 def student_list(request):
     """GET: every student. POST: a new student, validated by StudentSerializer."""
@@ -42,6 +47,7 @@ def student_list(request):
     return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=StudentSerializer, responses=StudentSerializer)
 @api_view(["GET", "PUT", "PATCH"])
 def student_detail(request, pk):
     """One student: read it, replace it (PUT) or change some of its fields (PATCH)."""

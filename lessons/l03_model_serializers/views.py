@@ -5,12 +5,14 @@ what is new is the queryset each list is built from.
 """
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from playground_project.domain.models import Enrolment, Student
+from playground_project.openapi import LINKS
 
 from .serializers import EnrolmentOverviewSerializer, StudentRecordSerializer
 
@@ -25,6 +27,7 @@ def students_with_enrolments():
     return Student.objects.prefetch_related("enrolments__course")
 
 
+@extend_schema(responses=LINKS)
 @api_view(["GET"])
 def api_root(request):
     """The lesson's entry point: links to the worked example and to the exercise endpoints."""
@@ -37,6 +40,10 @@ def api_root(request):
     return Response({name: reverse(url, request=request) for name, url in links.items()})
 
 
+@extend_schema(methods=["GET"], responses=StudentRecordSerializer(many=True))
+@extend_schema(
+    methods=["POST"], request=StudentRecordSerializer, responses={201: StudentRecordSerializer}
+)
 @api_view(["GET", "POST"])
 def student_list(request):
     """GET: every student with their enrolments. POST: a student, enrolments included."""
@@ -49,6 +56,7 @@ def student_list(request):
     return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=StudentRecordSerializer, responses=StudentRecordSerializer)
 @api_view(["GET", "PUT", "PATCH"])
 def student_detail(request, pk):
     """One student with their enrolments: read it, replace it (PUT) or change it (PATCH)."""
@@ -65,6 +73,7 @@ def student_detail(request, pk):
     return Response(StudentRecordSerializer(students_with_enrolments().get(pk=pk)).data)
 
 
+@extend_schema(responses=EnrolmentOverviewSerializer(many=True))
 @api_view(["GET"])
 def enrolment_list(request):
     """GET: every enrolment, nested with `depth = 1`: compare it with /students/."""

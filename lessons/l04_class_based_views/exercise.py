@@ -10,6 +10,7 @@ Ask for a hint:   make hint L=04 E=E1  (or: python -m course hint 04 E1)
 
 from django.db import IntegrityError, transaction  # noqa: F401  (you will need these)
 from django.shortcuts import get_object_or_404  # noqa: F401
+from drf_spectacular.utils import extend_schema
 from rest_framework import status  # noqa: F401
 from rest_framework.authentication import (  # noqa: F401
     BasicAuthentication,
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 
 from course.stubs import NotDone
 from playground_project.domain.models import Course  # noqa: F401
+from playground_project.openapi import ErrorSerializer
 
 from .permissions import IsOwnerOrReadOnly  # noqa: F401
 from .serializers import CourseSerializer, EnrolmentSerializer  # noqa: F401
@@ -32,6 +34,8 @@ from .serializers import CourseSerializer, EnrolmentSerializer  # noqa: F401
 
 
 # TODO(E1): authentication and permission classes, then get() and post().
+@extend_schema(methods=["GET"], responses=CourseSerializer(many=True))
+@extend_schema(methods=["POST"], request=CourseSerializer, responses={201: CourseSerializer})
 class CourseList(APIView):
     """GET: every course, for anyone. POST: a new course, owned by the logged-in user.
 
@@ -44,6 +48,7 @@ class CourseList(APIView):
 
 # TODO(E2): IsOwnerOrReadOnly among the permissions, a get_object() that answers 404 and
 # checks the object permissions, then get(), put(), patch() and delete().
+@extend_schema(request=CourseSerializer, responses=CourseSerializer)
 class CourseDetail(APIView):
     """One course: anyone may read it; only its owner may replace, change or delete it.
 
@@ -59,6 +64,9 @@ class CourseDetail(APIView):
 
 
 # TODO(E3): logged-in users only, throttled by EnrolmentThrottle; post() only.
+@extend_schema(
+    request=EnrolmentSerializer, responses={201: EnrolmentSerializer, 409: ErrorSerializer}
+)
 class CourseEnrolments(APIView):
     """POST {"student": <id>}: enrol that student in the course, for logged-in users.
 

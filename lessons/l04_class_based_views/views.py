@@ -5,6 +5,7 @@ classes for courses and enrolments.
 """
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.exceptions import APIException
@@ -15,6 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Student
+from playground_project.openapi import LINKS, ErrorSerializer
 
 from .permissions import IsOwnerOrReadOnly
 from .serializers import StudentSerializer
@@ -46,6 +48,7 @@ class ApiRoot(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=LINKS)  # a decorator per method, or one on the class for all
     def get(self, request):
         return Response(
             {
@@ -62,10 +65,12 @@ class StudentList(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]  # anonymous clients may only read
     throttle_classes = [AnonymousStudentThrottle]
 
+    @extend_schema(responses=StudentSerializer(many=True))
     def get(self, request):
         students = Student.objects.select_related("owner")  # owner.username in one query
         return Response(StudentSerializer(students, many=True).data)
 
+    @extend_schema(request=StudentSerializer, responses={201: StudentSerializer})
     def post(self, request):
         serializer = StudentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)  # invalid: a ValidationError, answered 400
@@ -73,6 +78,8 @@ class StudentList(APIView):
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+# On the class: every method reads and answers a student (DELETE answers 204 No Content).
+@extend_schema(request=StudentSerializer, responses=StudentSerializer)
 class StudentDetail(APIView):
     """One student: anyone may read it; only its owner may replace, change or delete it."""
 
@@ -105,6 +112,7 @@ class StudentDetail(APIView):
         serializer.save()
         return Response(serializer.data)
 
+    @extend_schema(responses={204: None, 409: ErrorSerializer})  # a method's decorator wins
     def delete(self, request, pk):
         student = self.get_object(pk)
         if student.enrolments.exists():

@@ -6,6 +6,7 @@ exercises (exercise.py) ask for the same kind of classes for courses.
 """
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.exceptions import APIException
@@ -15,6 +16,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Student
+from playground_project.openapi import LINKS
 
 from .permissions import IsOwnerOrReadOnly
 from .serializers import CourseSerializer, StudentSerializer
@@ -39,6 +41,7 @@ class ApiRoot(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=LINKS)
     def get(self, request):
         names = ["student-list", "notes-student-list", "course-list", "catalogue-list"]
         return Response({name: reverse(f"l05:{name}", request=request) for name in names})

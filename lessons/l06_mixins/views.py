@@ -5,6 +5,7 @@ CreateModelMixin + GenericAPIView with a get() and a post(). Here the compositio
 written by hand, for shapes that no concrete class offers. Read this file next to the README.
 """
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, viewsets
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
@@ -13,6 +14,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Enrolment, Student
+from playground_project.openapi import LINKS
 
 from .mixins import MultipleFieldLookupMixin
 from .permissions import IsOwnerOrReadOnly
@@ -28,6 +30,7 @@ class ApiRoot(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=LINKS)
     def get(self, request):
         return Response(
             {

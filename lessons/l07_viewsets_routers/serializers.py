@@ -4,6 +4,7 @@
 perform_create()), so a client can never claim that someone else owns what it creates.
 """
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from playground_project.domain.models import Course, Student
@@ -24,3 +25,13 @@ class CourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = ["id", "code", "title", "credits", "owner"]
+
+
+# A list() action documents a list; this one answers a single object of counts.
+@extend_schema_serializer(many=False)
+class StatsSerializer(serializers.Serializer):
+    """What stats/ answers: for the OpenAPI docs, it serializes nothing."""
+
+    students = serializers.IntegerField()
+    courses = serializers.IntegerField()
+    enrolments = serializers.IntegerField()

@@ -5,6 +5,7 @@ StudentDetail and StudentCourses served, at the same URLs; urls.py lets a router
 them. The exercises (exercise.py) do the same for lesson 05's courses and catalogue.
 """
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import routers, status, viewsets
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from playground_project.domain.models import Course, Enrolment, Student
 
 from .permissions import IsOwnerOrReadOnly
-from .serializers import CourseSerializer, StudentSerializer
+from .serializers import CourseSerializer, StatsSerializer, StudentSerializer
 
 # Basic first, as in lessons 04 and 05: a request that needs a login and has none answers
 # 401 with `WWW-Authenticate: Basic realm="api"`.
@@ -104,6 +105,7 @@ class StatsViewSet(viewsets.ViewSet):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=StatsSerializer)
     def list(self, request):
         return Response(
             {

@@ -8,6 +8,7 @@ Check your work:  make check L=08      (or: python -m course check 08)
 Ask for a hint:   make hint L=08 E=E1  (or: python -m course hint 08 E1)
 """
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.authentication import (  # noqa: F401  (you will need these)
     BasicAuthentication,
@@ -23,7 +24,7 @@ from rest_framework.views import APIView
 from course.stubs import NotDone
 from playground_project.domain.models import Course  # noqa: F401
 
-from .serializers import CourseSerializer
+from .serializers import CourseSerializer, WhoSerializer
 
 # Each stub answers 501 to every request from initial(), which DRF runs before authentication,
 # permissions, throttles and the handler. Write the class, then delete the stub's initial().
@@ -31,6 +32,7 @@ from .serializers import CourseSerializer
 
 # TODO(E1): authentication classes (Token first, then Session, then Basic), a permission class
 # that turns anonymous callers away, and a get() that reports who is calling.
+@extend_schema(responses=WhoSerializer)
 class Me(APIView):
     """GET: who is calling, as {"username": ..., "authenticated_by": ..., "auth": ...}.
 

@@ -23,3 +23,28 @@ class CourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = ["id", "code", "title", "credits", "owner"]
+
+
+# What the views below answer, for the OpenAPI docs: they serialize nothing.
+
+
+class WhoSerializer(serializers.Serializer):
+    """Me's answer: who is calling, and how they were recognised."""
+
+    username = serializers.CharField()
+    authenticated_by = serializers.CharField()  # the authentication class's name
+    auth = serializers.CharField(allow_null=True)  # the type of request.auth, or null
+
+
+class TokenStateSerializer(serializers.Serializer):
+    """GET my-token/: whether the caller has a token, never its key."""
+
+    has_token = serializers.BooleanField()
+    created = serializers.DateTimeField(allow_null=True)
+
+
+class NewTokenSerializer(serializers.Serializer):
+    """POST my-token/: the new key, shown once."""
+
+    token = serializers.CharField()
+    created = serializers.DateTimeField()

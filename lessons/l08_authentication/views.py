@@ -5,6 +5,7 @@ is calling, hand out tokens for a password, and serve courses to a browser and t
 """
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authentication import (
     BasicAuthentication,
@@ -18,8 +19,9 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Student
+from playground_project.openapi import LINKS, NO_BODY
 
-from .serializers import StudentSerializer
+from .serializers import NewTokenSerializer, StudentSerializer, TokenStateSerializer
 
 
 class ApiRoot(APIView):
@@ -28,6 +30,7 @@ class ApiRoot(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=LINKS)
     def get(self, request):
         links = {
             "students": "l08:student-list",
@@ -72,6 +75,7 @@ class MyToken(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=TokenStateSerializer)
     def get(self, request):
         token = Token.objects.filter(user=request.user).first()
         # Never the key itself: it is shown once, when it is made, like a password.
@@ -79,6 +83,7 @@ class MyToken(APIView):
             {"has_token": token is not None, "created": token.created if token else None}
         )
 
+    @extend_schema(request=NO_BODY, responses={201: NewTokenSerializer})
     @transaction.atomic
     def post(self, request):
         # A new key every time, and the old one stops working: rotate a key that may have leaked.

@@ -50,3 +50,13 @@ class EnrolmentSerializer(serializers.ModelSerializer):
         model = Enrolment
         fields = ["id", "student", "course", "enrolled_on"]
         read_only_fields = ["enrolled_on"]
+
+
+class PermissionTableSerializer(serializers.Serializer):
+    """What /permissions/ answers: for the OpenAPI docs, it serializes nothing."""
+
+    caller = serializers.CharField(allow_null=True)
+    is_staff = serializers.BooleanField()
+    default = serializers.ListField(child=serializers.CharField())
+    # {"IsAuthenticated": {"GET": true, "POST": false}, ...}
+    verdicts = serializers.DictField(child=serializers.DictField(child=serializers.BooleanField()))

@@ -7,6 +7,7 @@ own students.
 
 from types import SimpleNamespace
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -23,9 +24,10 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Enrolment
+from playground_project.openapi import LINKS
 
 from .permissions import IsStudentOwnerOrStaff
-from .serializers import EnrolmentSerializer
+from .serializers import EnrolmentSerializer, PermissionTableSerializer
 
 # Every view of this lesson: a token for scripts (an anonymous caller gets 401 with
 # `WWW-Authenticate: Token`), a session for the browsable API (log in at /api-auth/login/).
@@ -38,6 +40,7 @@ class ApiRoot(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=LINKS)
     def get(self, request):
         links = {
             "token": "l09:token",
@@ -86,6 +89,7 @@ class PermissionTable(APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=PermissionTableSerializer)
     def get(self, request):
         def verdict(check, method):
             as_if = SimpleNamespace(method=method, user=request.user)

@@ -9,6 +9,7 @@ Ask for a hint:   make hint L=10 E=E1  (or: python -m course hint 10 E1)
 """
 
 from django.contrib.auth import authenticate  # noqa: F401  (you will need these)
+from drf_spectacular.utils import extend_schema
 from rest_framework import status  # noqa: F401
 from rest_framework.exceptions import (  # noqa: F401
     AuthenticationFailed,
@@ -26,7 +27,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 
 from course.stubs import NotDone
 
-from .serializers import LoginSerializer, RefreshSerializer, UserSerializer  # noqa: F401
+from .serializers import LoginSerializer, RefreshSerializer, UserSerializer
 from .throttles import LoginRateThrottle
 
 # ------------------------------------------------------------------ E1: log in by hand
@@ -46,6 +47,8 @@ class LoginView(APIView):
     # TODO(E1): a refused login must answer 401 with a WWW-Authenticate header. This view has
     # no authentication class, so DRF turns AuthenticationFailed into 403: see the README.
 
+    # The pair has the shape of simplejwt's own login answer, so the docs reuse its serializer.
+    @extend_schema(request=LoginSerializer, responses=TokenObtainPairSerializer)
     def post(self, request):
         """Check the credentials with authenticate(); answer a pair from RefreshToken.for_user()."""
         # TODO(E1): validate request.data with LoginSerializer (400 when a field is missing);
@@ -85,6 +88,7 @@ class MeView(APIView):
 
     # TODO(E3): authenticate with JWTAuthentication and let only authenticated users in.
 
+    @extend_schema(responses=UserSerializer)
     def get(self, request):
         """The current user, serialized with UserSerializer."""
         # TODO(E3): answer 200 with the current user.
@@ -96,6 +100,7 @@ class LogoutView(APIView):
 
     # TODO(E3): the same authentication and permission as MeView.
 
+    @extend_schema(request=RefreshSerializer, responses={204: None})
     def post(self, request):
         """Blacklist the caller's own refresh token, so that it can never be refreshed again."""
         # TODO(E3): validate request.data with RefreshSerializer; turn the string into a

@@ -4,6 +4,7 @@ Read this file next to the README. The exercises (exercise.py) write a login vie
 add claims to the tokens, and protect a "me" endpoint and a logout the same way.
 """
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
@@ -13,11 +14,13 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from playground_project.domain.models import Student
+from playground_project.openapi import LINKS
 
 from .serializers import StudentSerializer
 from .throttles import LoginRateThrottle
 
 
+@extend_schema(responses=LINKS)
 @api_view(["GET"])
 @authentication_classes([])  # a public page: an expired token in the header must not 401 it
 @permission_classes([AllowAny])

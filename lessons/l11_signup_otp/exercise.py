@@ -17,10 +17,12 @@ from django.db import IntegrityError, transaction  # noqa: F401
 from django.db.models import F, Q  # noqa: F401
 from django.utils import timezone  # noqa: F401
 from django.utils.crypto import constant_time_compare, salted_hmac  # noqa: F401
+from drf_spectacular.utils import extend_schema
 from rest_framework import status  # noqa: F401
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response  # noqa: F401
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: F401
 
 from course.stubs import NotDone
@@ -33,7 +35,12 @@ from .models import (  # noqa: F401
     RESEND_COOLDOWN,
     SignupCode,
 )
-from .serializers import ResendSerializer, SignupSerializer, VerifySerializer  # noqa: F401
+from .serializers import (
+    MessageSerializer,
+    ResendSerializer,
+    SignupSerializer,
+    VerifySerializer,
+)
 from .throttles import ResendThrottle, SignupThrottle, VerifyThrottle  # noqa: F401
 
 User = get_user_model()
@@ -77,6 +84,7 @@ class SignupView(APIView):
     # TODO(E1): throttle signups with the right class from throttles.py.
     throttle_classes = []
 
+    @extend_schema(request=SignupSerializer, responses={202: MessageSerializer})
     def post(self, request):
         # TODO(E1): validate with SignupSerializer. A new address gets an inactive user (its
         # password hashed) and a SignupCode holding hash_code(code), and the code by mail. An
@@ -95,6 +103,8 @@ class VerifyView(APIView):
     # TODO(E2): throttle verifications with the right class from throttles.py.
     throttle_classes = []
 
+    # 200: a token pair, shaped as simplejwt's own login answers it.
+    @extend_schema(request=VerifySerializer, responses=TokenObtainPairSerializer)
     def post(self, request):
         # TODO(E2): validate with VerifySerializer; find the pending signup's SignupCode; count
         # the try in the database and refuse a code that is dead (MAX_TRIES) or expired
@@ -114,6 +124,7 @@ class ResendView(APIView):
     # TODO(E3): throttle resends with the right class from throttles.py.
     throttle_classes = []
 
+    @extend_schema(request=ResendSerializer, responses={202: MessageSerializer})
     def post(self, request):
         # TODO(E3): validate with ResendSerializer. A pending signup whose code is at least
         # RESEND_COOLDOWN old gets a new code that replaces the old one (with fresh tries), by

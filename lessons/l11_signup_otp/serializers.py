@@ -66,6 +66,12 @@ class ResendSerializer(serializers.Serializer):
     email = EmailField()
 
 
+class MessageSerializer(serializers.Serializer):
+    """An answer that is one sentence, `{"detail": "..."}`: signup/ and resend/ say no more."""
+
+    detail = serializers.CharField()
+
+
 class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User

@@ -6,6 +6,7 @@ tokens that verification answers, and simplejwt's login view with a throttle.
 """
 
 from django.urls import NoReverseMatch
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -14,10 +15,13 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView
 
+from playground_project.openapi import LINKS
+
 from .serializers import MeSerializer
 from .throttles import LoginThrottle
 
 
+@extend_schema(responses=LINKS)
 @api_view(["GET"])
 @authentication_classes([])  # a public page: a stale token in the header must not 401 it
 @permission_classes([AllowAny])
@@ -48,6 +52,7 @@ class MeView(APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 

@@ -1,17 +1,21 @@
 """Lesson 01 exercises: function views for courses (reference solution)."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from playground_project.domain.models import Course
+from playground_project.openapi import VALIDATION_ERRORS
 
 from .serializers import CourseSerializer, StudentSerializer
 
 
 # @api_view wraps the function in an APIView: Request/Response, parsers, renderers, and 405
 # with a `detail` message for any method not listed.
+@extend_schema(methods=["GET"], responses=CourseSerializer(many=True))
+@extend_schema(methods=["POST"], request=CourseSerializer, responses={201: CourseSerializer})
 @api_view(["GET", "POST"])
 def course_list(request):
     """GET: every course. POST: create a course from the JSON body."""
@@ -27,6 +31,7 @@ def course_list(request):
     return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
 
 
+@extend_schema(request=CourseSerializer, responses=CourseSerializer)
 @api_view(["GET", "PUT", "PATCH", "DELETE"])
 def course_detail(request, pk):
     """One course: read, replace (PUT), partly change (PATCH) or delete it."""
@@ -44,6 +49,11 @@ def course_detail(request, pk):
     return Response(status=status.HTTP_204_NO_CONTENT)  # deleted: nothing to send back
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("year", int, description="Only the students in this year.")],
+    # The view answers 400 itself when ?year= is not a whole number: say so.
+    responses={200: StudentSerializer(many=True), 400: VALIDATION_ERRORS},
+)
 @api_view(["GET"])
 def course_students(request, pk):
     """The students enrolled in one course, optionally only those in `?year=N`."""

@@ -7,12 +7,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
 
 from playground_project.domain.models import Course, Enrolment, Student
+from playground_project.openapi import list_of
 
 User = get_user_model()
 
@@ -163,6 +165,8 @@ class RegistrationSerializer(serializers.Serializer):
 # Complete already: they are lesson 01's views, with the serializer doing all the work.
 
 
+@extend_schema(methods=["GET"], responses=list_of(CourseSerializer))
+@extend_schema(methods=["POST"], request=CourseSerializer, responses={201: CourseSerializer})
 @api_view(["GET", "POST"])
 def course_list(request):
     """GET: every course. POST: a new course, validated by CourseSerializer."""
@@ -174,6 +178,7 @@ def course_list(request):
     return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=CourseSerializer, responses=CourseSerializer)
 @api_view(["GET", "PUT", "PATCH"])
 def course_detail(request, pk):
     """One course: read it, replace it (PUT) or change some of its fields (PATCH)."""
@@ -186,6 +191,8 @@ def course_detail(request, pk):
     return Response(serializer.data)
 
 
+@extend_schema(methods=["GET"], responses=list_of(EnrolmentSerializer))
+@extend_schema(methods=["POST"], request=EnrolmentSerializer, responses={201: EnrolmentSerializer})
 @api_view(["GET", "POST"])
 def enrolment_list(request):
     """GET: every enrolment. POST: a new enrolment, validated by EnrolmentSerializer."""
@@ -197,6 +204,7 @@ def enrolment_list(request):
     return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=EnrolmentSerializer, responses=EnrolmentSerializer)
 @api_view(["GET", "PUT", "PATCH"])
 def enrolment_detail(request, pk):
     """One enrolment: read it, replace it (PUT) or change some of its fields (PATCH)."""
@@ -211,6 +219,7 @@ def enrolment_detail(request, pk):
     return Response(serializer.data)
 
 
+@extend_schema(request=RegistrationSerializer, responses={201: RegistrationSerializer})
 @api_view(["POST"])
 def register(request):
     """POST: create an account. The answer shows the account, never its password."""

@@ -5,12 +5,14 @@ import re
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
 
 from playground_project.domain.models import Course, Enrolment
+from playground_project.openapi import list_of
 
 
 def course_level(code):
@@ -116,6 +118,8 @@ def rosters():
 # Complete already: they call your serializers and your rosters() queryset.
 
 
+@extend_schema(methods=["GET"], responses=list_of(CourseSerializer))
+@extend_schema(methods=["POST"], request=CourseSerializer, responses={201: CourseSerializer})
 @api_view(["GET", "POST"])
 def course_list(request):
     """GET: every course. POST: a new course, validated by CourseSerializer."""
@@ -127,6 +131,7 @@ def course_list(request):
     return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=CourseSerializer, responses=CourseSerializer)
 @api_view(["GET", "PUT", "PATCH"])
 def course_detail(request, pk):
     """One course: read it, replace it (PUT) or change some of its fields (PATCH)."""
@@ -139,6 +144,8 @@ def course_detail(request, pk):
     return Response(serializer.data)
 
 
+@extend_schema(methods=["GET"], responses=list_of(RosterSerializer))
+@extend_schema(methods=["POST"], request=RosterSerializer, responses={201: RosterSerializer})
 @api_view(["GET", "POST"])
 def roster_list(request):
     """GET: every course's roster. POST: a new course with its first enrolments."""
@@ -150,6 +157,7 @@ def roster_list(request):
     return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=RosterSerializer, responses=RosterSerializer)
 @api_view(["GET"])
 def roster_detail(request, pk):
     """GET: one course's roster."""

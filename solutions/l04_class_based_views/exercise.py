@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.exceptions import APIException
@@ -11,11 +12,14 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Course
+from playground_project.openapi import ErrorSerializer
 
 from .permissions import IsOwnerOrReadOnly
 from .serializers import CourseSerializer, EnrolmentSerializer
 
 
+@extend_schema(methods=["GET"], responses=CourseSerializer(many=True))
+@extend_schema(methods=["POST"], request=CourseSerializer, responses={201: CourseSerializer})
 class CourseList(APIView):
     """GET: every course, for anyone. POST: a new course, owned by the logged-in user.
 
@@ -39,6 +43,7 @@ class CourseList(APIView):
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=CourseSerializer, responses=CourseSerializer)
 class CourseDetail(APIView):
     """One course: anyone may read it; only its owner may replace, change or delete it.
 
@@ -92,6 +97,9 @@ class EnrolmentThrottle(UserRateThrottle):
     rate = "3/minute"  # on the class, so no DEFAULT_THROTTLE_RATES setting is needed
 
 
+@extend_schema(
+    request=EnrolmentSerializer, responses={201: EnrolmentSerializer, 409: ErrorSerializer}
+)
 class CourseEnrolments(APIView):
     """POST {"student": <id>}: enrol that student in the course, for logged-in users.
 

@@ -1,5 +1,6 @@
 """Lesson 08 exercises: who is calling, a throttled token endpoint, and courses for two clients (reference solution)."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.authentication import (
     BasicAuthentication,
@@ -14,9 +15,10 @@ from rest_framework.views import APIView
 
 from playground_project.domain.models import Course
 
-from .serializers import CourseSerializer
+from .serializers import CourseSerializer, WhoSerializer
 
 
+@extend_schema(responses=WhoSerializer)
 class Me(APIView):
     """GET: who is calling, as {"username": ..., "authenticated_by": ..., "auth": ...}.
 

@@ -1,6 +1,7 @@
 """Lesson 10 exercises: a login view by hand, custom claims, "me" and logout (reference solution)."""
 
 from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -34,6 +35,8 @@ class LoginView(APIView):
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'
 
+    # The pair has the shape of simplejwt's own login answer, so the docs reuse its serializer.
+    @extend_schema(request=LoginSerializer, responses=TokenObtainPairSerializer)
     def post(self, request):
         """Check the credentials with authenticate(); answer a pair from RefreshToken.for_user()."""
         # is_valid(raise_exception=True): a missing field is a 400 naming it, not a failed login.
@@ -91,6 +94,7 @@ class MeView(APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=UserSerializer)
     def get(self, request):
         """The current user, serialized with UserSerializer."""
         # request.user was loaded from the database by JWTAuthentication, not from claims.
@@ -104,6 +108,7 @@ class LogoutView(APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request=RefreshSerializer, responses={204: None})
     def post(self, request):
         """Blacklist the caller's own refresh token, so that it can never be refreshed again."""
         serializer = RefreshSerializer(data=request.data)

@@ -9,15 +9,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from . import emails
 from .models import CODE_DIGITS, CODE_LIFETIME, MAX_TRIES, RESEND_COOLDOWN, SignupCode
-from .serializers import ResendSerializer, SignupSerializer, VerifySerializer
+from .serializers import (
+    MessageSerializer,
+    ResendSerializer,
+    SignupSerializer,
+    VerifySerializer,
+)
 from .throttles import ResendThrottle, SignupThrottle, VerifyThrottle
 
 User = get_user_model()
@@ -62,6 +69,7 @@ class SignupView(APIView):
     # Each signup sends an email and hashes a password: both cost, so both are rationed.
     throttle_classes = [SignupThrottle]
 
+    @extend_schema(request=SignupSerializer, responses={202: MessageSerializer})
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
         # A bad address or a weak password: 400, and nothing is made.
@@ -106,6 +114,8 @@ class VerifyView(APIView):
     # Slows guessing down per address; the tries counter below is what bounds it per code.
     throttle_classes = [VerifyThrottle]
 
+    # 200: a token pair, shaped as simplejwt's own login answers it.
+    @extend_schema(request=VerifySerializer, responses=TokenObtainPairSerializer)
     def post(self, request):
         serializer = VerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -156,6 +166,7 @@ class ResendView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ResendThrottle]  # per client address; the cooldown below is per signup
 
+    @extend_schema(request=ResendSerializer, responses={202: MessageSerializer})
     def post(self, request):
         serializer = ResendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
