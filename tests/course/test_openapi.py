@@ -1,0 +1,265 @@
+"""Every lesson's OpenAPI docs describe its API, and the API keeps to them.
+
+On the reference solutions, each lesson's schema (what /docs/NN/ shows) must give every
+POST, PUT and PATCH a request body and every operation a typed success answer; the starter's
+schema must build too. The slow checks fuzz each schema with schemathesis against the
+solutions through the WSGI app: no answer may be a 5xx, and every status code answered must
+be documented.
+"""
+
+import base64
+import io
+import math
+import time
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes
+from rest_framework.response import Response
+
+from course import targets
+from course.manifest import all_lessons
+
+LESSONS = all_lessons()
+WRITES = ("post", "put", "patch")
+METHODS = ("get", "post", "put", "patch", "delete")
+EXAMPLES = 10  # per operation and per mode (valid data, then invalid): bounded, so it stays fast
+DEMO_USER = ("alice", "alice-pass-123")  # seed_demo's
+
+
+def lesson_id(lesson):
+    return lesson.slug
+
+
+@pytest.fixture
+def on_target(request):
+    """`on_target("solutions")`: serve the lessons from that target until the test ends."""
+    before = targets.current()
+
+    def use(name):
+        targets.install(targets.Target.parse(name))
+
+    yield use
+    targets.install(before)
+
+
+def lesson_schema(lesson) -> dict:
+    """The schema /docs/NN/ shows, fetched as Swagger UI fetches it."""
+    response = Client().get(f"/schema/{lesson.nn}/", {"format": "json"})
+    assert response.status_code == 200, (
+        f"GET /schema/{lesson.nn}/ answered {response.status_code}: "
+        f"{response.content.decode(errors='replace')[:500]}"
+    )
+    return response.json()
+
+
+def operations(schema):
+    for route, item in schema["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield method, route, item[method]
+
+
+def schema_problems(schema) -> list[str]:
+    """What the docs leave out: a write without a request body, an operation without a typed answer.
+
+    A 204 No Content is typed: it says there is no body. A 2xx with no schema is not.
+    """
+    problems = []
+    for method, route, operation in operations(schema):
+        where = f"{method.upper()} {route}"
+        if method in WRITES:
+            content = operation.get("requestBody", {}).get("content", {})
+            if not any(media.get("schema") for media in content.values()):
+                problems.append(f"{where}: no request body")
+        answers = {code: r for code, r in operation["responses"].items() if code.startswith("2")}
+        typed = [
+            code
+            for code, answer in answers.items()
+            if code == "204" or any(m.get("schema") for m in answer.get("content", {}).values())
+        ]
+        if not typed:
+            problems.append(f"{where}: no typed success answer (documented: {sorted(answers)})")
+    return problems
+
+
+HOW_TO_FIX = (
+    "\nA function view or an APIView needs @extend_schema(request=..., responses=...): DRF "
+    "cannot see which serializer the code uses. See lessons/l01_function_views/README.md, "
+    'section "The OpenAPI docs".'
+)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
+def test_solution_schema_documents_bodies_and_answers(lesson, on_target):
+    """On the solutions, every write has a request body and every operation a typed answer."""
+    on_target("solutions")
+    problems = schema_problems(lesson_schema(lesson))
+    assert not problems, (
+        f"/docs/{lesson.nn}/ on the solutions:\n" + "\n".join(problems) + HOW_TO_FIX
+    )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
+def test_starter_schema_builds(lesson, on_target):
+    """The docs work before a learner starts: stubs must not break the schema."""
+    on_target("lessons")
+    assert lesson_schema(lesson)["paths"], f"/schema/{lesson.nn}/ of the starter lists nothing"
+
+
+# --------------------------------------------------- the checks fail where they should
+
+
+@api_view(["GET", "POST"])
+@authentication_classes([])
+def undocumented(request):
+    """A function view with no extend_schema: the docs know neither its body nor its answer."""
+    return Response({"ok": True}, status=409 if request.method == "POST" else 200)
+
+
+@extend_schema(
+    request=inline_serializer("Number", {"n": serializers.IntegerField()}),
+    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+)
+@api_view(["POST"])
+@authentication_classes([])
+def crashing(request):
+    """Documented, but a negative number crashes it: a 500."""
+    return Response({"root": math.sqrt(int(request.data.get("n", 0)))})
+
+
+TRAPS = [path("undocumented/", undocumented), path("crashing/", crashing)]
+urlpatterns = [*TRAPS, path("schema/", SpectacularAPIView.as_view(patterns=TRAPS))]
+
+
+@pytest.mark.urls(__name__)
+def test_schema_check_catches_a_view_without_a_body_or_an_answer():
+    """The check is not vacuous: a bare @api_view lacks a request body and a typed answer."""
+    schema = Client().get("/schema/", {"format": "json"}).json()
+    assert schema_problems(schema) == [
+        "GET /undocumented/: no typed success answer (documented: ['200'])",
+        "POST /undocumented/: no request body",
+        "POST /undocumented/: no typed success answer (documented: ['200'])",
+    ]
+
+
+# ---------------------------------------------------------------------------- the fuzz
+
+
+def credentials(operation) -> dict:
+    """The Authorization header for the demo user, in the first scheme the operation names."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    username, password = DEMO_USER
+    for requirement in operation.definition.raw.get("security", []):
+        for scheme in requirement:
+            if scheme == "basicAuth":
+                pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+                return {"Authorization": f"Basic {pair}"}
+            if scheme == "jwtAuth":
+                user = get_user_model().objects.get(username=username)
+                return {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
+            if scheme == "tokenAuth":
+                user = get_user_model().objects.get(username=username)
+                return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    return {}  # anonymous, or a session cookie, which a script does not have
+
+
+def fuzz(schema_url: str, examples: int = EXAMPLES) -> tuple[int, list[str]]:
+    """Send each operation of the schema `examples` valid and `examples` invalid requests.
+
+    Returns the number of requests and the failures: a 5xx, or a status code the operation
+    does not document. Derandomized, so the same schema gets the same requests every time.
+    """
+    import schemathesis
+    from django.core.wsgi import get_wsgi_application
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+
+    schema = schemathesis.openapi.from_wsgi(schema_url, get_wsgi_application())
+    sent, failures = 0, {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            try:
+                sent += fuzz_operation(operation, mode, examples, failures)
+            except Unsatisfiable:
+                pass  # nothing to make invalid (a GET without parameters): valid data only
+    return sent, list(failures.values())
+
+
+def fuzz_operation(operation, mode, examples, failures) -> int:
+    """Run one operation's examples in one mode; record each kind of failure once."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import status_code_conformance
+
+    headers = credentials(operation)
+    sent = 0
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: report, do not minimise
+        suppress_health_check=list(HealthCheck),
+    )
+    def send(case):
+        nonlocal sent
+        sent += 1
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+        except (AssertionError, BaseExceptionGroup) as exc:
+            title = str(exc).strip().splitlines()[0]
+            key = f"{case.method} {case.path}: {response.status_code} {title}"
+            example = f"{key}\n    e.g. {case.as_curl_command()}\n    -> {response.text[:200]}"
+            failures.setdefault(key, example)
+
+    send()
+    return sent
+
+
+@pytest.fixture
+def demo_data(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    cache.clear()  # throttles count in the cache: start from none, and leave none behind
+    yield
+    cache.clear()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
+def test_fuzzed_solution_answers_no_5xx_and_only_documented_codes(lesson, on_target, demo_data):
+    """schemathesis against the solutions: no 5xx, and no status code the docs leave out."""
+    on_target("solutions")
+    started = time.perf_counter()
+    sent, failures = fuzz(f"/schema/{lesson.nn}/?format=json")
+    print(f"{lesson.slug}: {sent} requests in {time.perf_counter() - started:.1f} s")
+    assert not failures, (
+        f"/docs/{lesson.nn}/ does not match what the solutions answer ({len(failures)} of "
+        f"{sent} requests' kinds):\n" + "\n".join(failures) + "\nDocument the answer with "
+        "extend_schema(responses={CODE: ...}), or fix the view if it should not answer that."
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.urls(__name__)
+def test_fuzz_catches_an_undocumented_code_and_a_crash(db):
+    """The fuzz is not vacuous: a 409 the docs leave out and a 500 are both reported."""
+    _, failures = fuzz("/schema/?format=json", examples=25)
+    found = "\n".join(failures)
+    assert "POST /undocumented/: 409" in found, found
+    assert "POST /crashing/: 500" in found, found
