@@ -3,7 +3,7 @@
 drf-spectacular reads a view's serializers for its request and success response. What it
 does not write down are the errors, though DRF answers them the same way everywhere: this
 schema class adds them from each view's own policy (its methods, path, authentication,
-permission and throttle classes). An error a view raises itself, such as a 409, is
+permission and throttle classes, and its parsers). An error a view raises itself, such as a 409, is
 declared on the view with `extend_schema(responses={409: ErrorSerializer, ...})`.
 """
 
@@ -48,6 +48,9 @@ VALIDATION_ERRORS = OpenApiResponse(
 
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No credentials, or wrong ones.")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not allowed for this user.")
+UNSUPPORTED_MEDIA_TYPE = OpenApiResponse(
+    ErrorSerializer, description="A body in a format this endpoint does not read."
+)
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object.")
 THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests: wait and retry.")
 # A lesson's root: links to its endpoints, by name.
@@ -80,6 +83,7 @@ class AutoSchema(openapi.AutoSchema):
         errors = {}
         if self.method in ("POST", "PUT", "PATCH"):
             errors["400"] = VALIDATION_ERRORS  # the body is parsed and validated
+            errors["415"] = UNSUPPORTED_MEDIA_TYPE  # a body no parser of the view reads
         # DRF answers a refused login with 401 only when the view has a WWW-Authenticate header
         # to send (its first authenticator's, or its own); otherwise with 403. Wrong credentials
         # are refused even where anyone may call: the authenticator runs before the permissions.

@@ -9,6 +9,7 @@ Ask for a hint:   make hint L=05 E=E1  (or: python -m course hint 05 E1)
 """
 
 from django.shortcuts import get_object_or_404  # noqa: F401  (you will need these)
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.exceptions import APIException
@@ -16,6 +17,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated  # noqa: F401
 
 from course.stubs import NotDone
 from playground_project.domain.models import Course  # noqa: F401
+from playground_project.openapi import ErrorSerializer
 
 from .serializers import CourseSerializer, StudentSerializer  # noqa: F401
 
@@ -51,6 +53,8 @@ class CourseList(generics.GenericAPIView):
 
 # TODO(E2): the concrete class that retrieves, updates and destroys; the same attributes
 # and get_queryset() as CourseList; a lookup_field that matches the URL; perform_destroy().
+# A course with students is not deleted: 409, which the docs cannot guess.
+@extend_schema_view(delete=extend_schema(responses={204: None, 409: ErrorSerializer}))
 class CourseDetail(generics.GenericAPIView):
     """One of your courses, by its code: read, replace (PUT), change (PATCH) or delete it.
 

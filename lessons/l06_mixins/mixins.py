@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 class MultipleFieldLookupMixin:
     """Find the object by every entry of `lookup_fields`, a dict {model lookup: URL keyword}.
 
-    For example `{"course__code": "code", "student_id": "student_id"}` finds the enrolment of
+    For example `{"course__code": "code", "student__pk": "student_id"}` finds the enrolment of
     the URL `courses/<str:code>/students/<int:student_id>/`.
     """
 

@@ -112,7 +112,9 @@ class EnrolmentDetail(
     permission_classes = [IsAuthenticatedOrReadOnly]
     queryset = Enrolment.objects.select_related("course")  # the serializer shows course.code
     serializer_class = EnrolmentSerializer
-    lookup_fields = {"course__code": "code", "student_id": "student_id"}
+    # student__pk, not the column student_id: a lookup through the relation checks the number
+    # fits the database, so an id of 30 digits is a 404 rather than an OverflowError (500).
+    lookup_fields = {"course__code": "code", "student__pk": "student_id"}
 
     def get(self, request, *args, **kwargs):
         return self.retrieve(request, *args, **kwargs)

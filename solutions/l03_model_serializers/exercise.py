@@ -55,7 +55,14 @@ class CourseSerializer(serializers.ModelSerializer):
         return course_level(course.code)  # from the object in hand: no query
 
     def validate_code(self, value):
-        return value.upper()  # one spelling per code
+        code = value.upper()  # one spelling per code
+        # SQLite's iexact folds ASCII letters only: "é" passes it when "É" is taken, and the
+        # database would refuse the save (a 500). Check the spelling that will be saved.
+        if not code.isascii():
+            clash = Course.objects.filter(code=code).exclude(pk=getattr(self.instance, "pk", None))
+            if clash.exists():
+                raise serializers.ValidationError("A course with this code already exists.")
+        return code
 
 
 # ---------------------------------------------------------------------------------- E2

@@ -1,5 +1,6 @@
 """Lesson 07 exercises: lesson 05's course API as viewsets on a router (reference solution)."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.decorators import action
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from playground_project.domain.models import Course
+from playground_project.openapi import ErrorSerializer
 
 from .serializers import CourseSerializer, StudentSerializer
 
@@ -26,6 +28,8 @@ class CourseHasStudents(APIException):
 
 # ModelViewSet: lesson 05's CourseList and CourseDetail in one class, so everything they
 # repeated (classes, queryset, serializer, the scope) is written once.
+# A course with students is not deleted: 409, which the docs cannot guess.
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: ErrorSerializer}))
 class CourseViewSet(viewsets.ModelViewSet):
     """Your courses: list and create them, and read, replace, change or delete one by its code.
 
