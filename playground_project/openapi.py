@@ -1,10 +1,10 @@
 """The OpenAPI docs of every lesson: the error answers each view can give, and their shapes.
 
-drf-spectacular reads a view's serializers for its request and success response. What it
-does not write down are the errors, though DRF answers them the same way everywhere: this
-schema class adds them from each view's own policy (its methods, path, authentication,
-permission and throttle classes, and its parsers). An error a view raises itself, such as a 409, is
-declared on the view with `extend_schema(responses={409: ErrorSerializer, ...})`.
+drf-spectacular reads a view's serializers for its request and success answer. What it does
+not write down are the errors, though DRF answers them the same way everywhere: this schema
+class (DEFAULT_SCHEMA_CLASS in the settings) adds them from each view's own policy: its
+methods, path, authentication, permission and throttle classes. An error a view raises itself,
+such as a 409, is declared on the view: `extend_schema(responses={409: ErrorSerializer, ...})`.
 """
 
 from drf_spectacular import openapi
@@ -23,9 +23,9 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-# The body of a POST that only triggers an action: there is nothing to send, and anything sent is
-# ignored. (An empty serializer would leave the body out of the docs, as if it were forgotten.)
-# extend_schema(request=NO_BODY): a request body given as {media type: schema}.
+# extend_schema(request=NO_BODY), for a POST that only triggers an action: nothing to send, and
+# anything sent is ignored. (An empty serializer would drop the body from the docs, as if it
+# had been forgotten.) A request given as a dict maps media types to schemas.
 NO_BODY = {
     "application/json": {"type": "object", "description": "Nothing to send: `{}`, or no body."}
 }

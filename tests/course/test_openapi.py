@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.validation import validate_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes
@@ -99,9 +100,12 @@ HOW_TO_FIX = (
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
 def test_solution_schema_documents_bodies_and_answers(lesson, on_target):
-    """On the solutions, every write has a request body and every operation a typed answer."""
+    """On the solutions, the docs are valid OpenAPI, every write has a request body and every
+    operation a typed answer."""
     on_target("solutions")
-    problems = schema_problems(lesson_schema(lesson))
+    schema = lesson_schema(lesson)
+    validate_schema(schema)  # drf-spectacular's check against the OpenAPI 3 specification
+    problems = schema_problems(schema)
     assert not problems, (
         f"/docs/{lesson.nn}/ on the solutions:\n" + "\n".join(problems) + HOW_TO_FIX
     )
