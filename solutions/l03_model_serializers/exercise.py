@@ -125,6 +125,8 @@ def rosters():
 # Complete already: they call your serializers and your rosters() queryset.
 
 
+# list_of(X) documents a list as X(many=True) would, without building the serializer at
+# import: a stub raises NotDone when it is built.
 @extend_schema(methods=["GET"], responses=list_of(CourseSerializer))
 @extend_schema(methods=["POST"], request=CourseSerializer, responses={201: CourseSerializer})
 @api_view(["GET", "POST"])
