@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -21,6 +22,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from playground_project.domain.models import Course, Enrolment, Student
+from playground_project.openapi import ErrorSerializer
 
 # Token first: a request without credentials answers 401 with `WWW-Authenticate: Token`.
 # Session second, for the browsable API: DRF checks CSRF on a logged-in session's writes.
@@ -47,6 +49,17 @@ class JoinSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
 
 
+# What invite and join answer, for the OpenAPI docs (/docs/14/): the views build these by hand.
+class InvitedSerializer(serializers.Serializer):
+    course = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class JoinedSerializer(serializers.Serializer):
+    course = serializers.CharField()
+    student = serializers.EmailField()
+
+
 class CourseViewSet(viewsets.ModelViewSet):
     """Your courses, by code: list, create, read, change, delete; invite a student by email.
 
@@ -66,6 +79,7 @@ class CourseViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)
 
+    @extend_schema(responses={202: InvitedSerializer})
     @action(detail=True, methods=["post"], serializer_class=InvitationSerializer)
     def invite(self, request, code=None):
         """Email an invitation to join this course; it can be used for INVITATION_LIFETIME."""
@@ -96,6 +110,8 @@ class JoinView(APIView):
     authentication_classes = []  # nobody logs in to join, so no session and no CSRF
     permission_classes = [AllowAny]
 
+    # 404: the invitation's course has been deleted since.
+    @extend_schema(request=JoinSerializer, responses={201: JoinedSerializer, 404: ErrorSerializer})
     def post(self, request):
         serializer = JoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
