@@ -66,7 +66,7 @@ verify: $(STAMP) ## The course's own integrity checks (same as make test)
 test: $(STAMP) ## Every course self-check and engine test (CI runs this); make test L=05: one lesson's
 	$(PY) -m course verify $(if $(L),--lesson $(L))
 
-test-fast: $(STAMP) ## The self-checks without notebooks, live HTTP and whole classes: make test-fast [L=05]
+test-fast: $(STAMP) ## The self-checks without notebooks, live HTTP, whole classes and the OpenAPI fuzz: make test-fast [L=05]
 	$(PY) -m course verify --fast $(if $(L),--lesson $(L))
 
 lint: $(STAMP) ## ruff lint and format check
