@@ -43,11 +43,11 @@ class Hunk:
 
 
 @dataclass(frozen=True)
-class Mistake:
-    """One known mistake of a lesson: `solutions/lNN_topic/mistakes/<name>.diff`."""
+class Patch:
+    """A diff a lesson keeps under solutions/lNN_topic/: a known mistake, or a mutant (lesson 14)."""
 
     lesson: Lesson
-    path: Path
+    path: Path  # solutions/lNN_topic/<folder>/eN_<what_goes_wrong>.diff
 
     @property
     def name(self) -> str:
@@ -63,8 +63,15 @@ class Mistake:
 
     @property
     def summary(self) -> str:
-        """The mistake in one sentence: the file's first line, without its `#`."""
+        """What goes wrong, in one sentence (never its code): the first line, without its `#`."""
         return summary_of(self.text)
+
+    def describe(self) -> str:
+        return f"solutions/{self.lesson.slug}/{self.path.parent.name}/{self.path.name}"
+
+
+class Mistake(Patch):
+    """One known mistake of a lesson: `solutions/lNN_topic/mistakes/<name>.diff`."""
 
     @property
     def target(self) -> str:
@@ -95,9 +102,6 @@ class Mistake:
                 else reference
             )
         return out
-
-    def describe(self) -> str:
-        return f"solutions/{self.lesson.slug}/mistakes/{self.path.name}"
 
 
 def summary_of(text: str) -> str:

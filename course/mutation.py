@@ -32,14 +32,13 @@ import sys
 import tempfile
 import types
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import pytest
 
 from course import ROOT
 from course.manifest import Lesson
-from course.mistakes import NAME_RE, MistakeError, apply, diff_text, parse, summary_of
+from course.mistakes import NAME_RE, MistakeError, Patch, apply, diff_text, parse
 
 REFERENCE = "reference"
 REVERSED = "reference-reversed"
@@ -54,29 +53,8 @@ GUARD_ENV = "COURSE_GRADER_GUARD"
 # ------------------------------------------------------------------------ mutants
 
 
-@dataclass(frozen=True)
-class Mutant:
+class Mutant(Patch):
     """One known-wrong variant of a lesson's tested module: `solutions/lNN_topic/mutants/<name>.diff`."""
-
-    lesson: Lesson
-    path: Path
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-    @property
-    def exercise_id(self) -> str:
-        return self.name.split("_", 1)[0].upper()
-
-    @cached_property
-    def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
-
-    @property
-    def summary(self) -> str:
-        """What is wrong with this variant, in words (never its code): the diff's first line."""
-        return summary_of(self.text)
 
     def source(self) -> str:
         """The tested module's text with this mutant's change applied, in memory."""
@@ -93,9 +71,6 @@ class Mutant:
             where=f"{self.describe()} against lessons/{self.lesson.slug}/{module}",
             nn=self.lesson.nn,
         )
-
-    def describe(self) -> str:
-        return f"solutions/{self.lesson.slug}/mutants/{self.path.name}"
 
 
 def mutants_of(lesson: Lesson) -> list[Mutant]:
