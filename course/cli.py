@@ -484,7 +484,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade only these lessons, e.g. 01,02 (default: every lesson with graded tests)",
     )
     p.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds allowed per submission (default 120)"
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds allowed per test process: one lesson of a submission, or with "
+        "--no-dedup the whole submission (default 120)",
+    )
+    p.add_argument(
+        "--no-dedup",
+        action="store_true",
+        help="grade each submission's lessons together in one process, and grade identical "
+        "lesson files again for every student (the default grades each lesson apart, and "
+        "each distinct lesson file once)",
     )
     p.add_argument(
         "--test-timeout",

@@ -6,18 +6,20 @@ and merge_main() are the `grade` verb's two forms on the command line.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import statistics
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
 from pathlib import Path
 
 from course import ROOT
 from course.grading.report import META, MergeError, course_digest, merge, write_outputs
-from course.grading.results import Limits, StudentResult, error_result, judge
+from course.grading.results import Limits, StudentResult, combine, error_result, judge
 from course.grading.runners import RunnerBroken, Stopped, SubprocessRunner, make_runner
 from course.grading.submissions import (
     Submission,
@@ -26,12 +28,16 @@ from course.grading.submissions import (
     find_root,
     find_submissions,
     parse_shard,
+    read_learner_files,
     select_shard,
     unpack_zip,
+    write_learner_files,
 )
 from course.manifest import SOLUTIONS_DIR, Lesson, all_lessons, find_lesson
 
 REFERENCE_NAME = "reference solutions"
+# The name a lesson's run is graded under: the test process never learns whose files it has.
+LESSON_FILES = Submission("lesson files", "lesson-files", Path("."))
 
 
 class GradingError(RuntimeError):
@@ -77,7 +83,74 @@ class Grader:
         self.notes: list[str] = []
         self._lock = threading.Lock()
 
+    def read(self, submission: Submission) -> dict[str, bytes]:
+        """The learner files of a submission (unpacked if a zip); SubmissionError if refused."""
+        work = self.scratch / ("r-" + submission.slug)
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            boundary = submission.path
+            if submission.path.is_file():
+                work.mkdir(parents=True)
+                boundary = work / "unpacked"
+                unpack_zip(submission.path, boundary)
+            return read_learner_files(find_root(boundary), boundary, self.lessons)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def grade_lesson(self, number: int, lesson: Lesson, files: dict[str, bytes]) -> StudentResult:
+        """One lesson's learner files, in a test process that holds nothing else.
+
+        The result belongs to no student (its name is LESSON_FILES): the process never sees
+        whose files these are, so one result can stand for every student who handed them in.
+        """
+        started = time.perf_counter()
+        work = self.scratch / f"u-{number}"
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            work.mkdir(parents=True)
+            target = work / "target"
+            target.mkdir()
+            write_learner_files(target, files)
+            outcome = self._run(self._request(work, target, [lesson]))
+            replacements = self._replacements(work, target)
+            return judge(
+                LESSON_FILES, (lesson,), outcome, files, replacements, self.limits, started
+            )
+        except Stopped:
+            raise
+        except Exception as exc:  # a grader bug or an odd file system must not stop the class
+            return error_result(
+                LESSON_FILES,
+                (lesson,),
+                f"Internal grading error: {type(exc).__name__}: {exc}",
+                started,
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _request(self, work: Path, target: Path, lessons) -> dict:
+        return {
+            "target": str(target),
+            "run": str(work / "run"),
+            "own": str(work),
+            "lessons": [lesson.slug for lesson in lessons],
+            "test_timeout": self.limits.test_timeout,
+            "forbidden": self.forbidden,
+            "labels": self.labels,
+        }
+
+    @staticmethod
+    def _replacements(work: Path, target: Path) -> list[tuple[str, str]]:
+        return [
+            (str(target.resolve()), "lessons"),
+            (str(target), "lessons"),
+            (str(work.resolve()), "<scratch>"),
+            (str(work), "<scratch>"),
+        ]
+
     def grade(self, submission: Submission) -> StudentResult:
+        """A whole submission in one test process (`--no-dedup`, the way before lessons were
+        graded one by one)."""
         started = time.perf_counter()
         work = self.scratch / ("s-" + submission.slug)
         shutil.rmtree(work, ignore_errors=True)
@@ -90,22 +163,8 @@ class Grader:
             target = work / "target"
             target.mkdir()
             copied = copy_learner_files(find_root(boundary), boundary, target, self.lessons)
-            request = {
-                "target": str(target),
-                "run": str(work / "run"),
-                "own": str(work),
-                "lessons": [lesson.slug for lesson in self.lessons],
-                "test_timeout": self.limits.test_timeout,
-                "forbidden": self.forbidden,
-                "labels": self.labels,
-            }
-            outcome = self._run(request)
-            replacements = [
-                (str(target.resolve()), "lessons"),
-                (str(target), "lessons"),
-                (str(work.resolve()), "<scratch>"),
-                (str(work), "<scratch>"),
-            ]
+            outcome = self._run(self._request(work, target, self.lessons))
+            replacements = self._replacements(work, target)
             return judge(
                 submission, self.lessons, outcome, copied, replacements, self.limits, started
             )
@@ -156,6 +215,7 @@ def grade(
     scratch: Path | None = None,
     console=None,
     reference: Path = SOLUTIONS_DIR,
+    dedup: bool = True,
 ) -> list[StudentResult]:
     """Grade the submissions in `submissions` (or shard K of N of them) and write `out`.
 
@@ -164,6 +224,10 @@ def grade(
     a new temporary folder, removed afterwards) is where submissions are unpacked and run;
     `console`, a rich Console, shows progress (None: quiet); `reference` is the folder of
     reference solutions graded first, which must earn full marks.
+
+    `dedup` (the default): each lesson of a submission is graded in a test process of its
+    own, and identical lesson files are graded once (see grade_by_lesson); False grades each
+    submission's lessons together in one process.
     """
     started = time.perf_counter()
     # Absolute: the test processes check paths against these from their own working folder.
@@ -194,23 +258,35 @@ def grade(
         started_runner = active.start()
     grader = Grader(scratch, chosen, limits, active, [submissions, scratch, out], labels)
     _show_notes(console, notes)
+    digest = course_digest(chosen)
+    counts = {}
     try:
-        reference_result, results = _grade_all(grader, students, reference, max(1, jobs), console)
+        if dedup:
+            reference_result, results, counts = grade_by_lesson(
+                grader, students, reference, max(1, jobs), console, digest
+            )
+        else:
+            reference_result, results = _grade_all(
+                grader, students, reference, max(1, jobs), console
+            )
     finally:
         grader.runner.close()
         if own_scratch:
             shutil.rmtree(scratch, ignore_errors=True)
     _show_notes(console, grader.notes)
-    expected = _test_ids(reference_result)
-    for result in results:
-        if result.status != "error" and _test_ids(result) != expected:
-            result.flags.append("tampering: the run did not report exactly the course's tests")
+    if not dedup:
+        expected = _test_ids(reference_result)
+        for result in results:
+            if result.status != "error" and _test_ids(result) != expected:
+                result.flags.append(TESTS_DIFFER)
     meta = {
         "version": 1,
         "lessons": [lesson.slug for lesson in chosen],
-        "course_digest": course_digest(chosen),
+        "course_digest": digest,
         "shard": list(shard) if shard else None,
         "runner": grader.runner.name if not grader.notes else "fork, then subprocess",
+        "dedup": dedup,
+        **counts,
         "warm_up": started_runner,
         "jobs": max(1, jobs),
         "limits": {"timeout": timeout, "test_timeout": test_timeout, "memory_mb": memory_mb},
@@ -265,6 +341,191 @@ def _grade_all(grader: Grader, students: list[Submission], reference: Path, jobs
             raise
     results.sort(key=lambda r: (r.name, r.slug))
     return reference_result, results
+
+
+TESTS_DIFFER = "tampering: the run did not report exactly the course's tests"
+
+
+def lesson_key(lesson: Lesson, files: dict[str, bytes], digest: str, limits: Limits) -> str:
+    """What decides a lesson's grade, hashed: the lesson, the sha256 of each of its learner
+    files (or their absence), the course (manifests, graded tests, plugin) and the limits."""
+    prints = {}
+    for name in lesson.learner_files:
+        data = files.get(f"lessons/{lesson.slug}/{name}")
+        prints[name] = hashlib.sha256(data).hexdigest() if data is not None else None
+    facts = {
+        "lesson": lesson.slug,
+        "files": prints,
+        "course": digest,
+        "limits": [limits.timeout, limits.test_timeout, limits.memory_mb],
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def reusable(result: StudentResult) -> bool:
+    """Whether a lesson's grade may be given to another student who handed in the same files.
+
+    Never when the run errored (a crash, a time limit), when it saw anything but the code's
+    words (tampering, looking inside the test process: what such code does can depend on more
+    than its text), or when a limit of time or memory decided a test: those depend on the
+    machine's load at the moment, so each student's copy is graded for itself.
+    """
+    if result.status == "error" or result.report is None:
+        return False
+    if any(not flag.startswith("review: code uses ") for flag in result.flags):
+        return False
+    for lesson_result in result.report.lessons:
+        texts = [lesson_result.load_error or ""]
+        texts += [t.message or "" for e in lesson_result.exercises for t in e.tests]
+        if any(word in text for text in texts for word in _LIMIT_WORDS):
+            return False
+    return True
+
+
+_LIMIT_WORDS = ("did not finish", "MemoryError", "out of memory")
+
+
+def _lesson_files(copied: dict[str, bytes], lesson: Lesson) -> dict[str, bytes]:
+    prefix = f"lessons/{lesson.slug}/"
+    return {path: data for path, data in copied.items() if path.startswith(prefix)}
+
+
+def grade_by_lesson(
+    grader: Grader, students: list[Submission], reference: Path, jobs: int, console, digest: str
+):
+    """Grade each distinct (lesson, learner files) once; every student with those files gets it.
+
+    The reference is graded first, one run per lesson, and must earn full marks. Then each
+    distinct key (lesson_key) is run once, for the first student in name order who has it;
+    if that run's result is reusable() every other student with the key gets it, otherwise
+    each of them is graded in a run of their own. A student's grade is then what grading them
+    alone gives: the same runs on the same files, in processes that hold nothing else.
+    Returns (reference result, results sorted by name, counts for grading.json).
+    """
+    from rich.markup import escape
+
+    lessons = grader.lessons
+    reference_submission = Submission(REFERENCE_NAME, "reference", Path(reference))
+    try:
+        reference_files = grader.read(reference_submission)
+    except SubmissionError as exc:
+        raise GradingError(f"The reference solutions cannot be read: {exc}") from None
+    copied: dict[str, dict[str, bytes]] = {}
+    results: dict[str, StudentResult] = {}
+    for student in students:
+        started = time.perf_counter()
+        try:
+            copied[student.slug] = grader.read(student)
+        except SubmissionError as exc:
+            results[student.slug] = error_result(student, lessons, str(exc), started)
+    keys = {
+        (slug, lesson.slug): lesson_key(lesson, _lesson_files(files, lesson), digest, grader.limits)
+        for slug, files in copied.items()
+        for lesson in lessons
+    }
+    holders: dict[str, list[Submission]] = {}
+    for student in students:
+        for lesson in lessons:
+            key = keys.get((student.slug, lesson.slug))
+            if key is not None:
+                holders.setdefault(key, []).append(student)
+    by_slug = {lesson.slug: lesson for lesson in lessons}
+    lesson_of = {key: by_slug[slug] for (_, slug), key in keys.items()}
+    graded: dict[str, dict[str, tuple[StudentResult, dict]]] = {slug: {} for slug in copied}
+    numbers = iter(range(1, 1 << 30))
+    runs = 0
+
+    with (
+        Progress(console, len(students), jobs) as progress,
+        ThreadPoolExecutor(jobs, "grade") as pool,
+    ):
+        pending: dict = {}
+        try:
+            for lesson in lessons:
+                files = _lesson_files(reference_files, lesson)
+                future = pool.submit(grader.grade_lesson, next(numbers), lesson, files)
+                pending[future] = lesson
+            by_lesson = {}
+            for future in as_completed(list(pending)):
+                by_lesson[pending.pop(future).slug] = future.result()
+            reference_result = combine(
+                reference_submission,
+                lessons,
+                {slug: (result, {}) for slug, result in by_lesson.items()},
+                reference_files,
+            )
+            _require_reference(reference_result)  # fail fast: the class's grades would be wrong
+            progress.guess(reference_result.duration)
+            expected = {slug: _test_ids(result) for slug, result in by_lesson.items()}
+            cache: dict[str, StudentResult] = {}
+            for lesson in lessons:
+                key = lesson_key(
+                    lesson, _lesson_files(reference_files, lesson), digest, grader.limits
+                )
+                if reusable(by_lesson[lesson.slug]):
+                    cache[key] = by_lesson[lesson.slug]
+
+            def give(student: Submission, key: str, result: StudentResult, own: bool) -> None:
+                lesson = lesson_of[key]
+                unit = {"key": key[:16], "own_run": own, "shared_by": len(holders[key])}
+                graded[student.slug][lesson.slug] = (result, unit)
+                if len(graded[student.slug]) == len(lessons):
+                    final = combine(student, lessons, graded[student.slug], copied[student.slug])
+                    results[student.slug] = final
+                    progress.advance()
+                    if final.status == "error" or final.flags:
+                        note = f" · {'; '.join(final.flags)}" if final.flags else ""
+                        progress.print(
+                            f"[yellow]{escape(final.name)}[/]: {final.status}{escape(note)}"
+                        )
+
+            def submit(key: str, owner: Submission | None) -> None:
+                nonlocal runs
+                runs += 1
+                files = _lesson_files(copied[(owner or holders[key][0]).slug], lesson_of[key])
+                future = pool.submit(grader.grade_lesson, next(numbers), lesson_of[key], files)
+                pending[future] = (key, owner)
+
+            for student in students:  # those refused before running anything
+                if student.slug in results:
+                    progress.advance()
+            for key, students_with_key in holders.items():
+                if key in cache:
+                    for student in students_with_key:
+                        give(student, key, cache[key], own=False)
+                else:
+                    submit(key, None)
+            while pending:
+                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key, owner = pending.pop(future)
+                    result = future.result()
+                    slug = lesson_of[key].slug
+                    if result.status != "error" and _test_ids(result) != expected[slug]:
+                        result.flags.append(TESTS_DIFFER)
+                    if owner is not None:
+                        give(owner, key, result, own=True)
+                        continue
+                    first, *others = holders[key]
+                    give(first, key, result, own=True)
+                    if reusable(result):
+                        for student in others:
+                            give(student, key, result, own=False)
+                    else:  # tampering or an error is never handed to another student
+                        for student in others:
+                            submit(key, student)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            grader.runner.stop()
+            raise
+    ordered = sorted(results.values(), key=lambda r: (r.name, r.slug))
+    counts = {
+        "lesson_runs": runs,
+        "lesson_grades": len(keys),
+        "distinct_lesson_files": len(holders),
+    }
+    return reference_result, ordered, counts
 
 
 def _test_ids(result: StudentResult) -> set[tuple[str, str]]:
@@ -490,6 +751,7 @@ def main(args) -> int:
             runner=getattr(args, "runner", "auto"),
             test_timeout=getattr(args, "test_timeout", 10.0),
             console=console,
+            dedup=not getattr(args, "no_dedup", False),
         )
     except GradingError as exc:
         console.print(f"[bold red]Grading stopped.[/] {escape(str(exc))}")

@@ -46,6 +46,7 @@ class StudentResult:
     flags: list[str] = field(default_factory=list)
     output: str = ""  # the tail of the test process's output, for errors
     loaded_files: dict = field(default_factory=dict)  # lesson slug -> {file: sha256 tested}
+    units: dict = field(default_factory=dict)  # lesson slug -> {"key", "reused"}: see combine()
 
     @property
     def possible(self) -> int:
@@ -120,6 +121,7 @@ class StudentResult:
             },
             "flags": self.flags,
             "output": self.output if self.status == "error" else None,
+            "units": self.units,
         }
 
     def feedback(self) -> str:
@@ -141,6 +143,73 @@ def error_result(
     return StudentResult(
         submission.name, submission.slug, "error", message, duration, tuple(lessons), **extra
     )
+
+
+_STATIC_REVIEW = "review: code uses "
+
+
+def combine(
+    submission: Submission,
+    lessons: tuple[Lesson, ...],
+    graded: dict[str, tuple[StudentResult, dict]],
+    copied: dict[str, bytes],
+) -> StudentResult:
+    """One student's grade from the grades of their lessons, each graded in a run of its own.
+
+    `graded` maps each lesson's slug to (the result of the run that graded that lesson's
+    files, {"key", "reused"}). A lesson whose run errored (a crash, a timeout) earns nothing
+    and its message becomes that lesson's load error; the student is `error` only when no
+    lesson ran to the end. Flags: the code review over all the student's files, then what each
+    run saw, in lesson order.
+    """
+    parts, errors, outputs = [], [], []
+    flags = review_flags(copied)
+    loaded, units, duration = {}, {}, 0.0
+    for lesson in lessons:
+        result, unit = graded[lesson.slug]
+        units[lesson.slug] = unit
+        duration += result.duration
+        loaded.update(result.loaded_files)
+        flags += [f for f in result.flags if not f.startswith(_STATIC_REVIEW) and f not in flags]
+        if result.status == "error" or result.report is None:
+            errors.append(result.message or "The tests did not run.")
+            outputs.append(result.output)
+            empty = [checking.ExerciseResult(exercise) for exercise in lesson.exercises]
+            parts.append(checking.LessonResult(lesson, empty, result.message))
+        else:
+            parts.append(result.report.lessons[0])
+    if len(errors) == len(lessons):
+        unique = list(dict.fromkeys(errors))
+        message = unique[0] if len(unique) == 1 else "\n".join(unique)
+        return StudentResult(
+            submission.name,
+            submission.slug,
+            "error",
+            message,
+            duration,
+            lessons,
+            flags=flags,
+            output="\n".join(o for o in outputs if o)[-OUTPUT_CHARS:],
+            loaded_files=loaded,
+            units=units,
+        )
+    report = CheckReport(submission.name, parts, duration)
+    passed = all(part.passed for part in parts)
+    return StudentResult(
+        submission.name,
+        submission.slug,
+        "pass" if passed else "fail",
+        None,
+        duration,
+        lessons,
+        report,
+        flags=flags,
+        loaded_files=loaded,
+        units=units,
+    )
+
+
+OUTPUT_CHARS = 4000
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,27 @@ def copy_learner_files(
     Nothing else is copied. Returns the sources copied, keyed by the path the student knows
     them by (lessons/lNN_topic/exercise.py). A missing file is left missing: its tests say so.
     """
+    copied = read_learner_files(root, boundary, lessons)
+    write_learner_files(target, copied)
+    return copied
+
+
+def write_learner_files(target: Path, files: dict[str, bytes]) -> None:
+    """Write files keyed lessons/lNN_topic/NAME (as read_learner_files gives) as target/lNN_topic/NAME."""
+    for shown, data in files.items():
+        _, slug, name = shown.split("/", 2)
+        (target / slug).mkdir(parents=True, exist_ok=True)
+        (target / slug / name).write_bytes(data)
+
+
+def read_learner_files(
+    root: Path, boundary: Path, lessons: Sequence[Lesson] | None = None
+) -> dict[str, bytes]:
+    """The manifests' learner files of `lessons` in `root`, keyed lessons/lNN_topic/NAME.
+
+    Refuses (SubmissionError) a link or a file that resolves outside `boundary`, and anything
+    that is not a source file of at most MAX_LEARNER_FILE_BYTES. A missing file is left out.
+    """
     source = Target("submission", root)  # the same lookup as `check --target PATH`
     boundary = boundary.resolve()
     copied = {}
@@ -211,8 +232,5 @@ def copy_learner_files(
                 raise SubmissionError(
                     f"Rejected: {shown} is not a source file of at most {MAX_LEARNER_FILE_BYTES // 1024} KB."
                 )
-            data = path.read_bytes()
-            (target / lesson.slug).mkdir(parents=True, exist_ok=True)
-            (target / lesson.slug / name).write_bytes(data)
-            copied[shown] = data
+            copied[shown] = path.read_bytes()
     return copied
