@@ -1,20 +1,31 @@
 """How fast `course grade` grades a class, compared with the naive way, in one run.
 
-Builds a made-up class (at least 40 submissions: complete, partial and broken work across
-every lesson that has graded tests and whose reference solutions pass them) and grades it
-both ways, interleaved round by round so that machine noise hits them alike:
+Builds a made-up class and grades it three ways, interleaved round by round so that machine
+noise hits them alike:
 
-- `python -m course grade CLASS --jobs N`: the warm parent forking a child per submission
-  (Linux; elsewhere a fresh process each);
+- `python -m course grade CLASS --jobs N`: each lesson of a submission in a test process of
+  its own, forked from a warm parent (Linux; elsewhere a fresh process each), and each
+  distinct (lesson, learner files) graded once;
+- `python -m course grade CLASS --jobs N --no-dedup`: the runner as it was before, one test
+  process per submission holding all its lessons, every submission graded in full;
 - the naive way, as a classroom CI would: one `python -m pytest --target=STUDENT` process per
   submission, one after another, with the same plugin and arguments as `course check`.
 
-The per-exercise scores of every student must be identical both ways (and in every round);
-it prints seconds per submission (wall clock and processor time), the ratio, and how much of
-the time is the tests' own work (the sum of the graded tests' setup, call and teardown
-durations as pytest measures them).
+Two classes (`--class`):
 
-    python benchmarks/grade_speed.py [--students 40] [--jobs 2] [--rounds 1] [--lessons 01,02]
+- `realistic` (the default, 60 students): a class in mid-term. Each student has attempted
+  the first few lessons (a third to all of them) and left the rest as the untouched starter;
+  an attempted lesson is often a shared copy (the posted reference, or the same known mistake
+  as classmates), sometimes their own work (a file of their own, right or wrong), and now and
+  then broken;
+- `unique` (40 students): complete, partial and broken work, every student's files their own
+  (a comment with their name in each), so nothing can be graded once for several students.
+
+The per-exercise scores of every student must be identical all ways (and in every round); it
+prints seconds per submission (wall clock and processor time) and the ratios.
+
+    python benchmarks/grade_speed.py [--class realistic|unique] [--students N] [--jobs 2]
+                                     [--rounds 1] [--lessons 01,02] [--ways grade,nodedup,naive]
 """
 
 from __future__ import annotations
@@ -101,6 +112,47 @@ def build_class(folder: Path, lessons, students: int, seed: int) -> dict[str, st
     return profiles
 
 
+def build_realistic_class(folder: Path, lessons, students: int, seed: int) -> dict[str, str]:
+    """A class in mid-term: attempted lessons often shared copies, the rest untouched starters.
+
+    Returns each student's profile: how many lessons attempted, and how many of them are
+    their own files.
+    """
+    rng = random.Random(seed)
+    profiles = {}
+    for n in range(students):
+        attempted = rng.randint(max(1, len(lessons) // 3), len(lessons))
+        name = f"student{n:03d}"
+        root = folder / name
+        root.mkdir(parents=True)
+        checkout = n % 2 == 0
+        own = 0
+        for i, lesson in enumerate(lessons):
+            if i >= attempted:
+                kind, unique = "starter", False  # not reached yet: the file as cloned
+            else:
+                roll = rng.random()
+                if roll < 0.45:
+                    kind, unique = "solution", False  # the posted reference, or a classmate's
+                elif roll < 0.65:
+                    kind, unique = "mistake", False  # the same known mistake as others
+                elif roll < 0.97:
+                    kind, unique = rng.choice(["solution", "mistake"]), True  # their own
+                else:
+                    kind, unique = rng.choice(["syntax error", "import error"]), True
+            source = variant(lesson, kind, rng)
+            if source is None:
+                continue
+            if unique:
+                own += 1
+                source = f"# {name}'s own work, lesson {lesson.nn}\n{source}"
+            path = root / ("lessons" if checkout else "") / lesson.slug / "exercise.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(source, encoding="utf-8")
+        profiles[name] = f"{attempted} attempted, {own} own"
+    return profiles
+
+
 def cpu_of_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -143,7 +195,7 @@ def naive(folder: Path, names: list[str], lessons, scratch: Path) -> dict:
     }
 
 
-def grade(folder: Path, names: list[str], lessons, out: Path, jobs: int) -> dict:
+def grade(folder: Path, names: list[str], lessons, out: Path, jobs: int, *extra: str) -> dict:
     """`python -m course grade`, as an instructor runs it."""
     shutil.rmtree(out, ignore_errors=True)
     command = [
@@ -158,6 +210,7 @@ def grade(folder: Path, names: list[str], lessons, out: Path, jobs: int) -> dict
         str(jobs),
         "--lessons",
         ",".join(lesson.nn for lesson in lessons),
+        *extra,
     ]
     started, cpu = time.perf_counter(), cpu_of_children()
     done = subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True)
@@ -189,15 +242,32 @@ def reference_passes(lesson, scratch: Path) -> bool:
     return bool(tests) and all(t["status"] == "pass" for t in tests)
 
 
+WAYS = {
+    "naive": "one `pytest --target` process per submission, serial",
+    "nodedup": "`course grade --jobs {jobs} --no-dedup` (one process per submission)",
+    "grade": "`course grade --jobs {jobs}` (a process per lesson, each distinct file once)",
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument(
+        "--class", dest="kind", choices=["realistic", "unique"], default="realistic"
+    )
+    parser.add_argument("--students", type=int, help="default: 60 realistic, 40 unique")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--lessons", help="e.g. 01,02 (default: every lesson with graded tests)")
+    parser.add_argument(
+        "--ways", default="grade,nodedup,naive", help="which ways to time (default: all three)"
+    )
     parser.add_argument("--keep", help="keep the class and the outputs in this folder")
     args = parser.parse_args()
+    ways = [way.strip() for way in args.ways.split(",") if way.strip()]
+    if not ways or set(ways) - set(WAYS):
+        parser.error(f"--ways takes some of {', '.join(WAYS)}")
+    students = args.students or (60 if args.kind == "realistic" else 40)
 
     scratch = Path(args.keep or tempfile.mkdtemp(prefix="grade-speed-"))
     scratch.mkdir(parents=True, exist_ok=True)
@@ -216,73 +286,71 @@ def main() -> int:
         )
     folder = scratch / "class"
     shutil.rmtree(folder, ignore_errors=True)
-    profiles = build_class(folder, lessons, args.students, args.seed)
+    build = build_realistic_class if args.kind == "realistic" else build_class
+    profiles = build(folder, lessons, students, args.seed)
     names = sorted(profiles)
-    # Warm the file cache and the bytecode caches once, untimed, for both ways.
+    # Warm the file cache and the bytecode caches once, untimed, for every way.
     naive(folder, names[:1], lessons, scratch)
-    runs = {"grade": [], "naive": []}
+    runs = {way: [] for way in ways}
     for round_number in range(args.rounds):
-        order = ["grade", "naive"] if round_number % 2 == 0 else ["naive", "grade"]
+        order = ways[round_number % len(ways) :] + ways[: round_number % len(ways)]
         for way in order:
             if way == "grade":
-                runs[way].append(grade(folder, names, lessons, scratch / "out", args.jobs))
+                run = grade(folder, names, lessons, scratch / "out", args.jobs)
+            elif way == "nodedup":
+                run = grade(folder, names, lessons, scratch / "out", args.jobs, "--no-dedup")
             else:
-                runs[way].append(naive(folder, names, lessons, scratch))
-            print(f"round {round_number + 1}: {way} {runs[way][-1]['wall']:.1f} s", flush=True)
+                run = naive(folder, names, lessons, scratch)
+            runs[way].append(run)
+            print(f"round {round_number + 1}: {way} {run['wall']:.1f} s", flush=True)
 
-    reference = runs["naive"][0]["scores"]
-    identical = all(run["scores"] == reference for way in runs.values() for run in way)
+    first = runs[ways[0]][0]["scores"]
+    identical = all(run["scores"] == first for way in runs.values() for run in way)
     n = len(names)
     exercises = sum(len(lesson.exercises) for lesson in lessons)
-    kinds = {k: sum(p == k for p in profiles.values()) for k in ("complete", "partial", "broken")}
-    meta = runs["grade"][0]["meta"]
 
     def med(way, key):
         return statistics.median(run[key] for run in runs[way])
 
     print()
     print(
-        f"{n} submissions ({kinds['complete']} complete, {kinds['partial']} partial, "
-        f"{kinds['broken']} broken), lessons {', '.join(lesson.nn for lesson in lessons)} "
+        f"{n} submissions ({args.kind} class), lessons {', '.join(lesson.nn for lesson in lessons)} "
         f"({exercises} exercises); {args.rounds} round(s), {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]}; course grade ran with runner {meta['runner']}, "
-        f"--jobs {args.jobs}, warm-up {meta['warm_up'].get('seconds', '-')} s."
+        f"Python {sys.version.split()[0]}, --jobs {args.jobs}."
     )
-    print()
-    print(
-        "| way | wall s | s per submission | CPU s per submission "
-        "| tests' own work, s per submission | tests' share of the time |"
-    )
-    print("|---|---:|---:|---:|---:|---:|")
-    rows = (
-        ("naive", "one `pytest --target` process per submission, serial", 1),
-        ("grade", f"`course grade --jobs {args.jobs}`", args.jobs),
-    )
-    for way, label, parallel in rows:
-        wall, cpu, own = med(way, "wall"), med(way, "cpu"), med(way, "own")
+    if "grade" in runs:
+        meta = runs["grade"][0]["meta"]
         print(
-            f"| {label} | {wall:.1f} | {wall / n:.2f} | {cpu / n:.2f} | {own / n:.2f} "
-            f"| {100 * own / (wall * parallel):.0f} % |"
+            f"course grade: {meta['lesson_grades']} lesson grades, "
+            f"{meta['distinct_lesson_files']} distinct lesson files, {meta['lesson_runs']} runs "
+            f"(runner {meta['runner']}, warm-up {meta['warm_up'].get('seconds', '-')} s)."
         )
     print()
+    print("| way | wall s | s per submission | CPU s per submission |")
+    print("|---|---:|---:|---:|")
+    for way in ways:
+        wall, cpu = med(way, "wall"), med(way, "cpu")
+        label = WAYS[way].format(jobs=args.jobs)
+        print(f"| {label} | {wall:.1f} | {wall / n:.2f} | {cpu / n:.2f} |")
+    print()
+    if "grade" in runs:
+        for other in ("naive", "nodedup"):
+            if other in runs:
+                print(
+                    f"course grade is {med(other, 'wall') / med('grade', 'wall'):.1f}x faster "
+                    f"by the clock than {other} and uses "
+                    f"{med(other, 'cpu') / med('grade', 'cpu'):.1f}x less processor time."
+                )
     print(
-        f"course grade is {med('naive', 'wall') / med('grade', 'wall'):.1f}x faster by the "
-        f"clock and uses {med('naive', 'cpu') / med('grade', 'cpu'):.1f}x less processor time."
-    )
-    bound = med("naive", "wall") / (med("naive", "own") / args.jobs)
-    print(
-        f"Even with no overhead at all, running only the tests' own work on {args.jobs} cores "
-        f"would be {bound:.1f}x faster than the naive way: the bound for any runner."
-    )
-    print(
-        f"Scores identical both ways ({n} students x {exercises} exercises): {'yes' if identical else 'NO'}"
+        f"Scores identical all ways ({n} students x {exercises} exercises): "
+        f"{'yes' if identical else 'NO'}"
     )
     if not identical:
         for name in names:
             for way, way_runs in runs.items():
                 for run in way_runs:
-                    if run["scores"][name] != reference[name]:
-                        print(f"  {name} ({way}): {run['scores'][name]} != {reference[name]}")
+                    if run["scores"][name] != first[name]:
+                        print(f"  {name} ({way}): {run['scores'][name]} != {first[name]}")
     if not args.keep:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0 if identical else 1
