@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from course import ROOT, VAR
 from course.manifest import all_lessons, find_lesson
@@ -359,6 +360,40 @@ def cmd_grade(args) -> int:
     return grading.main(args)
 
 
+def cmd_autograder(args) -> int:
+    from course.grading import gradescope
+
+    if args.action == "run":
+        return gradescope.run()
+    if args.action == "verify":
+        return gradescope.verify()
+    from course.grading.command import GradingError, gradable_lessons
+
+    try:
+        lessons, _ = gradable_lessons(args.lessons or None)
+    except GradingError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not lessons:
+        print("There is no lesson with graded tests to put in an autograder.", file=sys.stderr)
+        return 2
+    if args.timeout <= 0:
+        print("--timeout must be a positive number of seconds.", file=sys.stderr)
+        return 2
+    names = gradescope.build_zip(Path(args.out), lessons, args.visibility, args.timeout)
+    points = sum(lesson.points for lesson in lessons)
+    print(
+        f"Wrote {args.out}: a Gradescope autograder for lessons "
+        f"{', '.join(lesson.nn for lesson in lessons)} ({points} points). "
+        f"At its root: {', '.join(names)}."
+    )
+    print(
+        "Upload it on the assignment's Configure Autograder page (Ubuntu 22.04 base image); "
+        "students submit their checkout, their lesson folders, or one lesson's exercise.py."
+    )
+    return 0
+
+
 def cmd_verify(args) -> int:
     import pytest
 
@@ -514,6 +549,33 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "fork", "subprocess"],
         default="auto",
         help="fork from a warm parent (Linux; the default there) or a fresh process each",
+    )
+    p = verb(
+        "autograder",
+        cmd_autograder,
+        "build a Gradescope autograder zip (`autograder gradescope --out PATH.zip`); "
+        "`autograder run` and `autograder verify` are what the zip's scripts call",
+    )
+    p.add_argument("action", choices=["gradescope", "run", "verify"])
+    p.add_argument("--out", default="autograder.zip", help="the zip to write (gradescope)")
+    p.add_argument(
+        "--lessons",
+        action="extend",
+        type=lambda text: [part for part in text.split(",") if part.strip()],
+        metavar="NN[,NN...]",
+        help="the lessons the assignment grades, e.g. 03 (default: every lesson with tests)",
+    )
+    p.add_argument(
+        "--visibility",
+        choices=["visible", "after_due_date", "after_published", "hidden"],
+        default="visible",
+        help="when students see each exercise's result (Gradescope's visibility; default visible)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds allowed per lesson of a submission (default 60)",
     )
     p = verb(
         "verify",

@@ -265,7 +265,11 @@ class Guard:
             if _inside(os.path.normcase(os.path.realpath(text)), self.own):
                 return
             self._refuse(event, "writing outside its own folder", self._show(text))
-        elif _inside(text, self.forbidden) and not _inside(text, self.own):
+        elif not _inside(text, self.own) and (
+            _inside(text, self.forbidden)
+            # A link (or a folder reached through one) must not lead into a forbidden folder.
+            or _inside(os.path.normcase(os.path.realpath(text)), self.forbidden)
+        ):
             self._refuse(event, "reading other submissions or the grader's files", self._show(text))
 
     def _refuse(self, event: str, why: str, detail: str) -> None:
@@ -282,10 +286,11 @@ class Guard:
     def _show(self, path) -> str:
         """A path in words the instructor knows: <submissions>/bob/..., tests/lessons/..."""
         text = _norm(os.fsdecode(os.fspath(path))) if path != "" else ""
-        for root, label in self.labels:
-            if _inside(text, (root,)):
-                rest = text[len(root) :].lstrip(os.sep).replace(os.sep, "/")
-                return f"{label}/{rest}" if rest else label
+        for form in (text, os.path.normcase(os.path.realpath(text)) if text else ""):
+            for root, label in self.labels:
+                if _inside(form, (root,)):
+                    rest = form[len(root) :].lstrip(os.sep).replace(os.sep, "/")
+                    return f"{label}/{rest}" if rest else label
         return text
 
     @staticmethod

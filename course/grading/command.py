@@ -246,6 +246,7 @@ def grade(
         notes.append(f"Skipped {len(skipped)} entries that are neither a folder nor a .zip.")
     limits = Limits(timeout, test_timeout, memory_mb)
     labels = {str(submissions): "<submissions>", str(scratch): "<scratch>", str(out): "<out>"}
+    labels[str(Path(reference).resolve())] = "<reference>"
     labels[str(ROOT)] = "<course>"
     try:
         active = make_runner(runner, scratch, [lesson.slug for lesson in chosen], memory_mb)
@@ -256,7 +257,10 @@ def grade(
         notes.append(f"Grading the portable way: {str(exc).splitlines()[0]}")
         active = SubprocessRunner(memory_mb)
         started_runner = active.start()
-    grader = Grader(scratch, chosen, limits, active, [submissions, scratch, out], labels)
+    # The reference too: a test process reads copies only, and a submission that could read
+    # the answers could print them into its feedback (on Gradescope, to the student).
+    forbidden = [submissions, scratch, out, Path(reference).resolve()]
+    grader = Grader(scratch, chosen, limits, active, forbidden, labels)
     _show_notes(console, notes)
     digest = course_digest(chosen)
     counts = {}
@@ -704,7 +708,8 @@ def print_summary(console, results: list[StudentResult], out: Path, seconds: flo
         first_line = (result.message or "").splitlines()[0] if result.message else ""
         console.print(f"[red]error[/] {escape(result.name)}: {escape(first_line)}")
     console.print(
-        f"Wrote {escape(str(out))}/: grades.csv, report.html, results/, feedback/, {META}"
+        f"Wrote {escape(str(out))}/: grades.csv, report.html, results/, feedback/, "
+        f"gradescope/, {META}"
     )
 
 

@@ -1,6 +1,7 @@
 """The grader's outputs, and joining the outputs of several shards into one.
 
-Per student: results/<slug>.json and feedback/<slug>.md. For the class: grades.csv,
+Per student: results/<slug>.json, feedback/<slug>.md and gradescope/<slug>.json (Gradescope's
+results.json shape, see course.grading.gradescope). For the class: grades.csv,
 report.html and grading.json (what was graded, how, and by which shard), all built from the
 per-student JSON records alone, so that `grade merge` only has to read results/*.json.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from course import ROOT
 from course.grading.flags import is_tampering
+from course.grading.gradescope import results_json
 from course.grading.results import StudentResult, column
 from course.manifest import Lesson, find_lesson
 
@@ -44,13 +46,15 @@ def write_outputs(
     results: list[StudentResult], out: Path, reference: StudentResult | None, meta: dict
 ) -> None:
     """Per student results/<slug>.json and feedback/<slug>.md, then the class-wide files."""
-    (out / "results").mkdir(parents=True, exist_ok=True)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    for folder in ("results", "feedback", "gradescope"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
     records = []
     for result in results:
         record = result.to_json()
+        feedback = result.feedback()
         _write_json(out / "results" / f"{result.slug}.json", record)
-        (out / "feedback" / f"{result.slug}.md").write_text(result.feedback(), encoding="utf-8")
+        (out / "feedback" / f"{result.slug}.md").write_text(feedback, encoding="utf-8")
+        _write_json(out / "gradescope" / f"{result.slug}.json", results_json(record, feedback))
         records.append(record)
     meta = {**meta, "students": [r.slug for r in results]}
     if reference is not None:
@@ -131,8 +135,8 @@ def merge(shards: list[Path], out: Path) -> tuple[list[dict], dict]:
         values = {json.dumps(meta.get(key)) for _, meta in metas}
         if len(values) != 1:
             raise MergeError(f"The shards were graded against different {what}: {sorted(values)}.")
-    (out / "results").mkdir(parents=True, exist_ok=True)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    for folder in ("results", "feedback", "gradescope"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
     records, seen = [], {}
     for folder, meta in sorted(metas, key=lambda item: item[1].get("shard") or (1, 1)):
         for slug in meta.get("students", []):
@@ -145,9 +149,10 @@ def merge(shards: list[Path], out: Path) -> tuple[list[dict], dict]:
             except (OSError, ValueError) as exc:
                 raise MergeError(f"{source} cannot be read: {exc}") from None
             shutil.copyfile(source, out / "results" / f"{slug}.json")
-            feedback = folder / "feedback" / f"{slug}.md"
-            if feedback.is_file():
-                shutil.copyfile(feedback, out / "feedback" / f"{slug}.md")
+            for kind, suffix in (("feedback", ".md"), ("gradescope", ".json")):
+                source = folder / kind / f"{slug}{suffix}"
+                if source.is_file():
+                    shutil.copyfile(source, out / kind / f"{slug}{suffix}")
             records.append(record)
     records.sort(key=lambda r: (r["student"], r["file"]))
     first = metas[0][1]

@@ -1,0 +1,322 @@
+"""Gradescope: its results.json, and an autograder zip that grades one submission there.
+
+Gradescope's autograder contract (its "Autograder Specifications" page): the zip holds
+`setup.sh` and `run_autograder` at its root; Gradescope unpacks the zip into
+/autograder/source, runs setup.sh once while it builds the image (as root, Ubuntu 22.04 by
+default), then for every submission puts the student's files in /autograder/submission,
+runs run_autograder with /autograder as its working folder and reads
+/autograder/results/results.json. AUTOGRADER_ROOT (default /autograder) moves all of it, so
+the zip can be tried on any machine.
+
+The autograder grades with `course grade` itself (the same plugin, verdicts, limits and
+guard as for a class), so a student's Gradescope score is what `make check` and the class
+grader give. results.json holds one test per exercise (`number` 03.E2, the manifest's
+points, each graded test's verdict in its output) and, as its output, what `make check`
+shows, in Markdown. The grader's review and tampering flags go to `extra_data` and to the
+autograder's stdout, which Gradescope shows to instructors only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from course import ROOT
+from course.manifest import Lesson, find_lesson
+
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+CONFIG = "autograder.json"  # in the zip: the lessons graded and the options chosen
+# What the zip carries of the course: enough to install it and run the graded tests.
+SOURCE_PARTS = (
+    "pyproject.toml",
+    "README.md",
+    "manage.py",
+    "course",
+    "playground_project",
+    "lessons",
+    "solutions",
+    "notebooks",
+    "tests/__init__.py",
+    "tests/lessons",
+)
+_SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+RUN_SECONDS = 1500  # run_autograder gives up here and still writes a results.json
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder's image (Ubuntu 22.04 by
+# default): install Python 3.11+ and the course's pinned stack, then check that the reference
+# solutions earn full marks here, so that a broken image fails its build, not the students.
+# COURSE_PYTHON=/path/to/python reuses an interpreter that already has the stack (trying the
+# zip on your own machine).
+set -euo pipefail
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$SOURCE"
+if [ -n "${COURSE_PYTHON:-}" ]; then
+  PY="$COURSE_PYTHON"
+else
+  BASE=""
+  for candidate in python3.13 python3.12 python3.11; do
+    if command -v "$candidate" > /dev/null; then BASE="$candidate"; break; fi
+  done
+  if [ -z "$BASE" ]; then
+    # Ubuntu 22.04 ships Python 3.10; its archive has 3.11 as a package of its own.
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv
+    BASE=python3.11
+  fi
+  "$BASE" -m venv "$SOURCE/.venv"
+  "$SOURCE/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$SOURCE"
+  "$SOURCE/.venv/bin/python" -m compileall -q -j 0 "$SOURCE/.venv/lib" > /dev/null || true
+  PY="$SOURCE/.venv/bin/python"
+fi
+echo "$PY" > "$SOURCE/.autograder-python"
+"$PY" -m course autograder verify
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission. It grades AUTOGRADER_ROOT/submission (default
+# /autograder/submission) with the course's own grader and always leaves
+# AUTOGRADER_ROOT/results/results.json, also when grading itself fails.
+AUTOGRADER_ROOT="${AUTOGRADER_ROOT:-/autograder}"
+export AUTOGRADER_ROOT
+SOURCE="$AUTOGRADER_ROOT/source"
+RESULTS="$AUTOGRADER_ROOT/results/results.json"
+mkdir -p "$AUTOGRADER_ROOT/results"
+rm -f "$RESULTS"
+PY="$(cat "$SOURCE/.autograder-python" 2> /dev/null || echo "$SOURCE/.venv/bin/python")"
+cd "$SOURCE" && timeout --kill-after=10 __SECONDS__ "$PY" -m course autograder run
+if [ ! -s "$RESULTS" ]; then
+  printf '%s\\n' '{"score": 0, "output": "The autograder could not grade this submission (it stopped before writing results). Please tell your instructor.", "output_format": "md", "tests": []}' > "$RESULTS"
+fi
+exit 0
+""".replace("__SECONDS__", str(RUN_SECONDS))
+
+
+# --------------------------------------------------------------------------- results.json
+
+
+def results_json(record: dict, feedback: str, visibility: str = "visible") -> dict:
+    """Gradescope's results.json for one graded student, from `course grade`'s record.
+
+    One test per exercise, numbered like the CSV columns (03.E2), worth the manifest's points
+    and earning what the grader gave; its output lists each graded test's verdict. The
+    top-level output is the student's feedback (what `make check` shows), in Markdown.
+    """
+    by_exercise: dict[str, list[dict]] = {}
+    for test in record["tests"]:
+        by_exercise.setdefault(test["exercise"], []).append(test)
+    load_errors = record.get("load_errors") or {}
+    tests = []
+    for slug in record["lessons"]:
+        lesson = find_lesson(slug)
+        for exercise in lesson.exercises:
+            number = f"{lesson.nn}.{exercise.id}"
+            score = record["exercises"].get(number, {})
+            earned = float(score.get("earned", 0.0))
+            passed = bool(score.get("passed"))
+            tests.append(
+                {
+                    "name": f"Lesson {lesson.nn} {exercise.id}. {exercise.title}",
+                    "number": number,
+                    "score": earned,
+                    "max_score": float(exercise.points),
+                    "status": "passed" if passed else "failed",
+                    "output": _exercise_output(
+                        by_exercise.get(number, []),
+                        load_errors.get(slug),
+                        record["message"] if record["status"] == "error" else None,
+                    ),
+                    "output_format": "md",
+                    "visibility": visibility,
+                }
+            )
+    return {
+        "score": float(record["points"]),
+        "execution_time": round(float(record.get("duration") or 0.0), 1),
+        "output": feedback,
+        "output_format": "md",
+        "visibility": visibility,
+        "tests": tests,
+        "extra_data": {
+            "status": record["status"],
+            "flags": record.get("flags", []),
+            "loaded_files": record.get("loaded_files", {}),
+        },
+    }
+
+
+def _exercise_output(tests: list[dict], load_error: str | None, error: str | None) -> str:
+    if error:
+        return f"Not graded: {error}"
+    lines = []
+    if load_error:
+        lines += [f"**Your code does not load.** {load_error}", ""]
+    if not tests:
+        return "\n".join(lines) or "No graded test ran."
+    passed = sum(test["status"] == "pass" for test in tests)
+    lines.append(f"{passed} of {len(tests)} tests pass.")
+    lines.append("")
+    for test in tests:
+        if test["status"] == "pass":
+            lines.append(f"- ✔ `{test['name']}`")
+        else:
+            message = (test.get("message") or test["status"]).strip().replace("\n", "\n  ")
+            lines.append(f"- ✘ `{test['name']}`: {message}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ the zip
+
+
+def build_zip(out: Path, lessons: list[Lesson], visibility: str, timeout: float) -> list[str]:
+    """Write the autograder zip; returns the names at its root."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        "lessons": [lesson.slug for lesson in lessons],
+        "visibility": visibility,
+        "timeout": timeout,
+    }
+    partial = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        _add_script(archive, "setup.sh", SETUP_SH)
+        _add_script(archive, "run_autograder", RUN_AUTOGRADER)
+        archive.writestr(CONFIG, json.dumps(config, indent=1) + "\n")
+        for part in SOURCE_PARTS:
+            path = ROOT / part
+            files = [path] if path.is_file() else sorted(path.rglob("*"))
+            for file in files:
+                relative = file.relative_to(ROOT)
+                if file.is_file() and not _SKIPPED & set(relative.parts) and file.suffix != ".pyc":
+                    archive.write(file, relative.as_posix())
+    partial.replace(out)  # a zip that is there is whole
+    with zipfile.ZipFile(out) as archive:
+        return sorted({name.split("/")[0] for name in archive.namelist()})
+
+
+def _add_script(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.external_attr = (stat.S_IFREG | 0o755) << 16  # executable once unzipped
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, text)
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def autograder_root() -> Path:
+    return Path(os.environ.get("AUTOGRADER_ROOT") or "/autograder")
+
+
+def read_config() -> dict:
+    path = ROOT / CONFIG
+    config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    config.setdefault("lessons", [])
+    config.setdefault("visibility", "visible")
+    config.setdefault("timeout", 60.0)
+    return config
+
+
+def stage_submission(submission: Path, into: Path, lessons: list[Lesson]) -> None:
+    """Copy what the student uploaded into `into` as a submission `course grade` reads.
+
+    A whole checkout and lesson folders are taken as they are; a lone learner file (say
+    exercise.py, at the top) is put in its lesson's folder when the autograder grades one
+    lesson. Links are copied as links, so the grader refuses them as it does in a class.
+    """
+    into.mkdir(parents=True, exist_ok=True)
+    if submission.is_dir():
+        shutil.copytree(submission, into, symlinks=True, dirs_exist_ok=True)
+    names = {name for lesson in lessons for name in lesson.learner_files}
+    loose = [into / name for name in names if (into / name).is_file()]
+    if loose and len(lessons) == 1:
+        folder = into / lessons[0].slug
+        if not folder.exists() and not (into / "lessons").exists():
+            folder.mkdir()
+            for path in loose:
+                path.replace(folder / path.name)
+
+
+def run() -> int:
+    """Grade AUTOGRADER_ROOT/submission and write AUTOGRADER_ROOT/results/results.json."""
+    root = autograder_root()
+    results = root / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    config = read_config()
+    try:
+        from course.grading.command import gradable_lessons, grade
+
+        lessons, _ = gradable_lessons(config["lessons"] or None)
+        with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+            scratch = Path(scratch)
+            staged = scratch / "class" / "your submission"
+            stage_submission(root / "submission", staged, lessons)
+            out = scratch / "out"
+            (result,) = grade(
+                scratch / "class",
+                out,
+                jobs=2,
+                timeout=float(config["timeout"]),
+                lessons=[lesson.slug for lesson in lessons],
+                scratch=scratch / "work",
+            )
+            record = json.loads((out / "gradescope" / f"{result.slug}.json").read_text("utf-8"))
+        record["execution_time"] = round(time.perf_counter() - started, 1)
+        if config["visibility"] != "visible":
+            record["visibility"] = config["visibility"]
+            for test in record["tests"]:
+                test["visibility"] = config["visibility"]
+        _write(results, record)
+        print(record["output"])
+        for flag in record["extra_data"]["flags"]:
+            print(f"FLAG {flag}")
+        return 0
+    except BaseException as exc:  # noqa: BLE001 - whatever happens, Gradescope gets an answer
+        import traceback
+
+        traceback.print_exc()
+        _write(
+            results,
+            {
+                "score": 0.0,
+                "execution_time": round(time.perf_counter() - started, 1),
+                "output": "The autograder could not grade this submission: "
+                f"{type(exc).__name__}: {exc}. Please tell your instructor.",
+                "output_format": "md",
+                "tests": [],
+            },
+        )
+        return 0
+
+
+def _write(path: Path, data: dict) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def verify() -> int:
+    """setup.sh's last step: the reference earns full marks here, or the build fails."""
+    from course.grading.command import GradingError, gradable_lessons, grade
+
+    config = read_config()
+    lessons, _ = gradable_lessons(config["lessons"] or None)
+    with tempfile.TemporaryDirectory(prefix="autograder-verify-") as scratch:
+        empty = Path(scratch) / "class"
+        empty.mkdir()
+        try:
+            grade(empty, Path(scratch) / "out", jobs=2, lessons=[x.slug for x in lessons])
+        except GradingError as exc:
+            print(f"The autograder cannot be trusted here: {exc}", file=sys.stderr)
+            return 1
+    names = ", ".join(lesson.nn for lesson in lessons)
+    print(f"The reference solutions earn full marks on lessons {names}: the autograder is ready.")
+    return 0
