@@ -367,6 +367,8 @@ def cmd_autograder(args) -> int:
         return gradescope.run()
     if args.action == "verify":
         return gradescope.verify()
+    if args.action == "classroom":
+        return _classroom(args)
     from course.grading.command import GradingError, gradable_lessons
 
     try:
@@ -392,6 +394,28 @@ def cmd_autograder(args) -> int:
         "students submit their checkout, their lesson folders, or one lesson's exercise.py."
     )
     return 0
+
+
+def _classroom(args) -> int:
+    """Print the autograding reporter's `result` for the lessons named; always 0, so the
+    workflow's reporter step runs and says what failed."""
+    import gc
+
+    gc.disable()  # one short run, as `check`
+    from course import checking, render
+    from course.grading import classroom
+
+    lessons = checking.lessons_from_args(args.numbers)
+    report = checking.run_in_process(lessons, args.target)
+    render.print_report(report.to_json(), _console_err())
+    print(classroom.encode(classroom.result(report)))
+    return 0
+
+
+def _console_err():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 def cmd_verify(args) -> int:
@@ -553,10 +577,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = verb(
         "autograder",
         cmd_autograder,
-        "build a Gradescope autograder zip (`autograder gradescope --out PATH.zip`); "
+        "build a Gradescope autograder zip (`autograder gradescope --out PATH.zip`); print "
+        "GitHub Classroom's result for some lessons (`autograder classroom NN`); "
         "`autograder run` and `autograder verify` are what the zip's scripts call",
     )
-    p.add_argument("action", choices=["gradescope", "run", "verify"])
+    p.add_argument("action", choices=["gradescope", "classroom", "run", "verify"])
+    p.add_argument(
+        "numbers",
+        nargs="*",
+        metavar="NN",
+        help="classroom: the lessons to check (default: all); prints the reporter's result",
+    )
+    p.add_argument(
+        "--target",
+        default=os.environ.get(ENV_VAR, "lessons"),
+        help="classroom: whose files to check (as for check; default lessons, or COURSE_TARGET)",
+    )
     p.add_argument("--out", default="autograder.zip", help="the zip to write (gradescope)")
     p.add_argument(
         "--lessons",
