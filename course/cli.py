@@ -349,7 +349,7 @@ def cmd_grade(args) -> int:
                 file=sys.stderr,
             )
             return 2
-        return grading.merge_main(rest, args.out)
+        return grading.merge_main(rest, args.out, args.roster)
     if rest:
         print(
             "grade takes one SUBMISSIONS folder (or: grade merge SHARD_DIR... --out DIR)",
@@ -548,6 +548,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         help="seconds allowed per test process: one lesson of a submission, or with "
         "--no-dedup the whole submission (default 120)",
+    )
+    p.add_argument(
+        "--roster",
+        metavar="ROSTER.csv",
+        help="a Canvas gradebook export (with a Submission column, or matched on SIS Login "
+        "ID): also writes lms.csv for Canvas's gradebook import",
     )
     p.add_argument(
         "--no-dedup",

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from course import ROOT
+from course.grading.lms import RosterError, read_roster, write_lms_csv
 from course.grading.report import META, MergeError, course_digest, merge, write_outputs
 from course.grading.results import Limits, StudentResult, combine, error_result, judge
 from course.grading.runners import RunnerBroken, Stopped, SubprocessRunner, make_runner
@@ -216,6 +217,7 @@ def grade(
     console=None,
     reference: Path = SOLUTIONS_DIR,
     dedup: bool = True,
+    roster: Path | None = None,
 ) -> list[StudentResult]:
     """Grade the submissions in `submissions` (or shard K of N of them) and write `out`.
 
@@ -224,6 +226,9 @@ def grade(
     a new temporary folder, removed afterwards) is where submissions are unpacked and run;
     `console`, a rich Console, shows progress (None: quiet); `reference` is the folder of
     reference solutions graded first, which must earn full marks.
+
+    `roster` (a CSV, see course.grading.lms) also writes lms.csv, a gradebook file Canvas
+    imports; grading.json lists who is missing and who is extra.
 
     `dedup` (the default): each lesson of a submission is graded in a test process of its
     own, and identical lesson files are graded once (see grade_by_lesson); False grades each
@@ -235,6 +240,7 @@ def grade(
     chosen, notes = gradable_lessons(lessons)
     if not chosen:
         raise GradingError("There is no lesson with graded tests to grade.")
+    class_roster = read_roster(roster) if roster is not None else None  # before any grading
     own_scratch = scratch is None
     scratch = Path(tempfile.mkdtemp(prefix="course-grade-")) if own_scratch else Path(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
@@ -298,6 +304,10 @@ def grade(
         "created": time.strftime("%Y-%m-%d %H:%M"),
         "notes": notes + grader.notes,
     }
+    if class_roster is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        records = [result.to_json() for result in results]
+        meta["roster"] = write_lms_csv(records, chosen, class_roster, out)
     write_outputs(results, out, reference_result, meta)
     return results
 
@@ -757,7 +767,11 @@ def main(args) -> int:
             test_timeout=getattr(args, "test_timeout", 10.0),
             console=console,
             dedup=not getattr(args, "no_dedup", False),
+            roster=Path(args.roster) if getattr(args, "roster", None) else None,
         )
+    except RosterError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        return 2
     except GradingError as exc:
         console.print(f"[bold red]Grading stopped.[/] {escape(str(exc))}")
         return 1
@@ -765,10 +779,28 @@ def main(args) -> int:
         console.print("[red]Interrupted: every test process was stopped; nothing was written.[/]")
         return 130
     print_summary(console, results, Path(args.out), time.perf_counter() - started)
+    if getattr(args, "roster", None):
+        _show_roster(console, Path(args.out))
     return 0
 
 
-def merge_main(shards: list[str], out: str) -> int:
+def _show_roster(console, out: Path) -> None:
+    from rich.markup import escape
+
+    matched = json.loads((out / META).read_text(encoding="utf-8")).get("roster") or {}
+    console.print(
+        f"Wrote {escape(str(out))}/lms.csv for {matched.get('students', 0)} students on the "
+        f"roster (submissions matched on its `{escape(str(matched.get('key')))}` column)."
+    )
+    for label, names in (
+        ("On the roster, no submission (blank in lms.csv)", matched.get("missing") or []),
+        ("Submissions not on the roster (left out of lms.csv)", matched.get("extra") or []),
+    ):
+        if names:
+            console.print(f"[yellow]{label}:[/] {escape(', '.join(names))}")
+
+
+def merge_main(shards: list[str], out: str, roster: str | None = None) -> int:
     """`grade merge SHARD_DIR... --out DIR`: 0 when merged, 2 when the shards do not fit."""
     from rich.console import Console
     from rich.markup import escape
@@ -776,10 +808,16 @@ def merge_main(shards: list[str], out: str) -> int:
     console = Console(highlight=False)
     folders = [Path(folder) for folder in shards]
     try:
+        class_roster = read_roster(Path(roster)) if roster else None
         records, meta = merge(folders, Path(out))
-    except MergeError as exc:
+    except (MergeError, RosterError) as exc:
         console.print(f"[bold red]Cannot merge.[/] {escape(str(exc))}")
         return 2
+    if class_roster is not None:
+        lessons = [find_lesson(slug) for slug in meta["lessons"]]
+        meta["roster"] = write_lms_csv(records, lessons, class_roster, Path(out))
+        (Path(out) / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        _show_roster(console, Path(out))
     flagged = sum(bool(r["flags"]) for r in records)
     console.print(
         f"Merged {meta['merged_from']} shards: {len(records)} students, {flagged} flagged. "

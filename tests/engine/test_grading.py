@@ -657,6 +657,68 @@ def test_names_are_safe_and_unique_as_file_names(tmp_path):
     assert skipped == [tmp_path / "notes.txt"]
 
 
+# --------------------------------------------------------------------- the LMS file
+
+
+ROSTER_HEADER = "Student,ID,SIS User ID,SIS Login ID,Section,Submission\n"
+
+
+def test_lms_csv_has_canvas_columns_and_lists_who_is_missing_or_extra(graded, tmp_path):
+    from course.grading.lms import read_roster, write_lms_csv
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "\ufeff"  # Excel and Canvas exports start with a byte-order mark
+        + ROSTER_HEADER
+        + "    Points Possible,,,,,\n"
+        + '"Smith, Alice",101,S101,asmith,A,alice\n'
+        + '"Jones, Bob",102,S102,bjones,A,bob\n'
+        + '"=Evil, Eve",103,S103,eeve,B,eve\n'  # no submission is named eve
+        + '"Nobody, Ned",104,S104,nned,B,\n',
+        encoding="utf-8",
+    )
+    records = [record(graded, name) for name in STUDENTS]
+    matched = write_lms_csv(records, [LESSON], read_roster(roster), tmp_path)
+    assert matched["missing"] == ["=Evil, Eve", "Nobody, Ned"]
+    assert matched["extra"] == [name for name in STUDENTS if name not in ("alice", "bob")]
+    with (tmp_path / "lms.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(csv.reader(source))
+    column = f"Lesson {LESSON.nn}: {LESSON.title}"
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column]
+    assert rows[1] == ["Points Possible", "", "", "", "", str(LESSON.points)]
+    bob = f"{graded.results['bob'].earned:g}"
+    assert rows[2:] == [
+        ["Smith, Alice", "101", "S101", "asmith", "A", "10"],
+        ["Jones, Bob", "102", "S102", "bjones", "A", bob],
+        ["'=Evil, Eve", "103", "S103", "eeve", "B", ""],
+        ["Nobody, Ned", "104", "S104", "nned", "B", ""],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Name,ID\nAlice,1\n", "needs a `Student` column"),
+        (ROSTER_HEADER + "A,1,,,,alice\nB,2,,,,alice\n", "gives the Submission 'alice' to two"),
+    ],
+    ids=["no-columns", "same-submission-twice"],
+)
+def test_a_bad_roster_is_a_usage_error_before_any_grading(tmp_path, text, expected, capsys):
+    (tmp_path / "in" / "alice").mkdir(parents=True)
+    (tmp_path / "roster.csv").write_text(text, encoding="utf-8")
+    args = Namespace(
+        submissions=str(tmp_path / "in"),
+        out=str(tmp_path / "out"),
+        jobs=1,
+        timeout=5,
+        memory=0,
+        roster=str(tmp_path / "roster.csv"),
+    )
+    assert grading.main(args) == 2
+    assert expected in " ".join(capsys.readouterr().out.split())
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_time_left_follows_the_pace_so_far():
     assert estimate_left(0, 10, 1.0, None, 2) is None
     assert estimate_left(0, 10, 1.0, 2.0, 2) == pytest.approx(9.0)  # 10 x 2 s over 2 jobs
