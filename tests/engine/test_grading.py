@@ -27,6 +27,7 @@ import pytest
 
 from course import ROOT, grading
 from course.grading.command import estimate_left
+from course.grading.flags import is_tampering
 from course.manifest import all_lessons
 from course.mistakes import find_mistake
 
@@ -135,9 +136,12 @@ def reads_other_students(submissions: Path) -> str:
 
 
 GOOD = ["alice", "bob", SCRIPT_NAME]  # complete, partial, untouched starter
+# Students whose lesson files are byte for byte another's: graded once, unless they tamper.
+COPIES = {"alice2": "alice", "bob2": "bob", "nina2": "nina"}
 STUDENTS = sorted(
     [
         *GOOD,
+        *COPIES,
         "carol",  # syntax error
         "frank",  # endless loop at import
         "grace",  # sys.exit() at import
@@ -197,6 +201,9 @@ def build_class(folder: Path) -> None:
     put(folder / "oscar", BARE, PATCH_PYTEST)
     put(folder / "pat", BARE, writes_tests_folder())
     put(folder / "quinn", BARE, reads_other_students(folder))
+    put(folder / "alice2", BARE, SOLUTION_TEXT)  # a bare folder where alice has a checkout
+    put(folder / "bob2", EXERCISE, mistake_source(MISTAKE))  # a folder where bob has a zip
+    put(folder / "nina2", EXERCISE, PATCH_TESTS)
     (folder / "notes.txt").write_text("not a submission", encoding="utf-8")
 
 
@@ -425,6 +432,47 @@ def test_reading_another_student_is_refused_and_flagged(graded):
     assert "tampering:" in csv_rows(graded)["quinn"]["flags"]
 
 
+def test_identical_lesson_files_are_graded_once_and_tampering_ones_never_shared(graded):
+    names = [*COPIES, *COPIES.values()]
+    units = {name: record(graded, name)["units"][LESSON.slug] for name in names}
+    assert record(graded, "mallory")["units"] == {}, "a refused zip is graded by no run"
+    for copy, original in COPIES.items():
+        assert units[copy]["key"] == units[original]["key"], copy
+        assert record(graded, copy)["exercises"] == record(graded, original)["exercises"], copy
+        verdicts = [
+            [{k: v for k, v in t.items() if k != "duration"} for t in record(graded, name)["tests"]]
+            for name in (copy, original)
+        ]
+        assert verdicts[0] == verdicts[1], copy
+    # alice's file is the reference's: the reference's own run grades both.
+    assert not units["alice"]["own_run"] and not units["alice2"]["own_run"]
+    assert units["alice"]["shared_by"] == 2
+    assert sorted([units["bob"]["own_run"], units["bob2"]["own_run"]]) == [False, True]
+    # nina's file tampers: each copy is graded in a run of its own, and each is flagged.
+    assert units["nina"]["own_run"] and units["nina2"]["own_run"]
+    assert is_tampering(record(graded, "nina2")["flags"])
+    meta = json.loads((graded.out / "grading.json").read_text(encoding="utf-8"))
+    assert meta["dedup"] is True
+    assert meta["lesson_grades"] == len(STUDENTS) - 1  # mallory's zip is refused unread
+    assert meta["distinct_lesson_files"] == meta["lesson_grades"] - len(COPIES)
+    # One run per distinct file, less alice's (the reference's run), plus nina2's own.
+    assert meta["lesson_runs"] == meta["distinct_lesson_files"] - 1 + 1
+
+
+def test_a_lesson_key_holds_the_files_the_course_and_the_limits():
+    from course.grading.command import lesson_key
+    from course.grading.results import Limits
+
+    files = {EXERCISE: SOLUTION.read_bytes()}
+    limits = Limits(TIMEOUT, TEST_TIMEOUT, MEMORY_MB)
+    key = lesson_key(LESSON, files, "digest", limits)
+    assert key == lesson_key(LESSON, dict(files), "digest", limits)
+    assert key != lesson_key(LESSON, {EXERCISE: SOLUTION.read_bytes() + b"\n"}, "digest", limits)
+    assert key != lesson_key(LESSON, {}, "digest", limits)
+    assert key != lesson_key(LESSON, files, "other course", limits)
+    assert key != lesson_key(LESSON, files, "digest", Limits(TIMEOUT, TEST_TIMEOUT + 1, MEMORY_MB))
+
+
 def test_good_students_are_not_flagged(graded):
     for name in [*GOOD, "carol", "frank", "ivan", "leo"]:
         assert not [f for f in record(graded, name)["flags"] if f.startswith("tampering")], name
@@ -508,8 +556,10 @@ def test_report_puts_the_most_failed_first(graded):
 
 
 def test_students_get_the_same_grade_alone_and_the_portable_way(graded, tmp_path):
-    """Each good student, and one that tampers, graded alone with a fresh process each (the
-    way macOS and Windows grade), gets what the class run gave, flags included."""
+    """Each good student, one that tampers, and the copies (whose lessons the class run graded
+    once for several students, or not, for the tampering one), graded alone with a fresh
+    process each (the way macOS and Windows grade), get what the class run gave, flags
+    included."""
 
     def alone(name: str):
         folder = tmp_path / name
@@ -520,7 +570,7 @@ def test_students_get_the_same_grade_alone_and_the_portable_way(graded, tmp_path
         (result,) = grade_class(folder / "in", folder / "out", runner="subprocess", test_timeout=30)
         return result
 
-    names = [*GOOD, "pat"]
+    names = [*GOOD, "pat", *COPIES]
     try:
         with ThreadPoolExecutor(len(names)) as pool:
             results = dict(zip(names, pool.map(alone, names), strict=True))
