@@ -10,7 +10,7 @@ L ?=
 E ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench verify test test-fast lint bench bench-selfcheck clean
+.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench gradescope verify test test-fast lint bench bench-selfcheck clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,14 +51,17 @@ solution: $(STAMP) ## Show the reference solution once the lesson passes: make s
 notebook: $(STAMP) ## Open Jupyter on the notebooks: make notebook [L=01]
 	$(PY) -m course notebook $(L)
 
-grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out] [JOBS=n] [SHARD=k/n] [LESSONS=01,02]
-	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) $(if $(LESSONS),--lessons $(LESSONS))
+grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out] [JOBS=n] [SHARD=k/n] [LESSONS=01,02] [ROSTER=roster.csv]
+	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) $(if $(LESSONS),--lessons $(LESSONS)) $(if $(ROSTER),--roster $(ROSTER))
 
 grade-merge: $(STAMP) ## Join the outputs of graded shards: make grade-merge SHARDS="out-1 out-2" [OUT=grading-out]
 	$(PY) -m course grade merge $(SHARDS) --out $(or $(OUT),grading-out)
 
-grade-bench: $(STAMP) ## Time `course grade` against one pytest process per submission
+grade-bench: $(STAMP) ## Time `course grade` on a 60-student class against the naive loop and --no-dedup
 	$(PY) benchmarks/grade_speed.py
+
+gradescope: $(STAMP) ## Build a Gradescope autograder: make gradescope [OUT=autograder.zip] [LESSONS=01,02]
+	$(PY) -m course autograder gradescope --out $(or $(OUT),autograder.zip) $(if $(LESSONS),--lessons $(LESSONS))
 
 verify: $(STAMP) ## The course's own integrity checks (same as make test)
 	$(PY) -m course verify

@@ -503,7 +503,10 @@ def grade_by_lesson(
             for student in students:  # those refused before running anything
                 if student.slug in results:
                     progress.advance()
-            for key, students_with_key in holders.items():
+            # The longest lessons first (as the reference took), so no long run is left for last.
+            ordered_keys = sorted(holders, key=lambda k: -by_lesson[lesson_of[k].slug].duration)
+            for key in ordered_keys:
+                students_with_key = holders[key]
                 if key in cache:
                     for student in students_with_key:
                         give(student, key, cache[key], own=False)
