@@ -202,7 +202,7 @@ def build_class(folder: Path) -> None:
     put(folder / "pat", BARE, writes_tests_folder())
     put(folder / "quinn", BARE, reads_other_students(folder))
     put(folder / "alice2", BARE, SOLUTION_TEXT)  # a bare folder where alice has a checkout
-    put(folder / "bob2", EXERCISE, mistake_source(MISTAKE))  # a folder where bob has a zip
+    put(folder / "bob2", EXERCISE, MISTAKE)  # a folder where bob has a zip
     put(folder / "nina2", EXERCISE, PATCH_TESTS)
     (folder / "notes.txt").write_text("not a submission", encoding="utf-8")
 

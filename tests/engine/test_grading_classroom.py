@@ -22,7 +22,7 @@ from course import ROOT, checking
 from course.manifest import all_lessons
 
 from .conftest import LESSON, SOLUTION
-from .test_grading import MISTAKE, mistake_source
+from .test_grading import MISTAKE
 
 WORKFLOW = ROOT / "examples" / "github-classroom.yml"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
@@ -90,7 +90,7 @@ def test_every_lesson_has_a_step_and_a_runner(steps):
 @pytest.mark.parametrize("work", ["complete", "partial"])
 def test_lesson_steps_report_the_points_check_gives(steps, tmp_path, work):
     target = tmp_path / "student"
-    source = SOLUTION.read_text("utf-8") if work == "complete" else mistake_source(MISTAKE)
+    source = SOLUTION.read_text("utf-8") if work == "complete" else MISTAKE
     (target / "lessons" / LESSON.slug).mkdir(parents=True)
     (target / "lessons" / LESSON.slug / "exercise.py").write_text(source, encoding="utf-8")
     step = lesson_steps(steps)[f"lesson{LESSON.nn}"]
