@@ -1,4 +1,4 @@
-"""Grade a class: the reference first, then every submission, in parallel; progress and outputs.
+"""Grade a class: the reference first, then every distinct lesson file once, in parallel.
 
 grade() is the whole job as a function (the engine tests and the benchmark call it); main()
 and merge_main() are the `grade` verb's two forms on the command line.
