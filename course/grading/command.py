@@ -35,6 +35,7 @@ from course.grading.submissions import (
     write_learner_files,
 )
 from course.manifest import SOLUTIONS_DIR, Lesson, all_lessons, find_lesson
+from course.targets import Target
 
 REFERENCE_NAME = "reference solutions"
 # The name a lesson's run is graded under: the test process never learns whose files it has.
@@ -263,9 +264,14 @@ def grade(
         notes.append(f"Grading the portable way: {str(exc).splitlines()[0]}")
         active = SubprocessRunner(memory_mb)
         started_runner = active.start()
-    # The reference too: a test process reads copies only, and a submission that could read
-    # the answers could print them into its feedback (on Gradescope, to the student).
-    forbidden = [submissions, scratch, out, Path(reference).resolve()]
+    # The reference's learner files too: a test process reads copies only, and a submission
+    # that could read the answers could print them into its feedback (on Gradescope, to the
+    # student). The rest of the reference folder (known mistakes, mutants) the course reads.
+    answers = Target("reference", Path(reference).resolve())
+    forbidden = [submissions, scratch, out]
+    forbidden += [
+        answers.learner_file(lesson, name) for lesson in chosen for name in lesson.learner_files
+    ]
     grader = Grader(scratch, chosen, limits, active, forbidden, labels)
     _show_notes(console, notes)
     digest = course_digest(chosen)
