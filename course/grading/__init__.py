@@ -54,7 +54,7 @@ Inside the test process an audit hook (sys.addaudithook), installed before any l
 runs and impossible to remove from Python, refuses and records: opening files for writing,
 creating, removing or renaming anything outside the submission's own scratch folder (so
 tests/, the course and other submissions stay untouched); reading other submissions, other
-scratch folders, the grader's output and the reference solutions (also through a link);
+scratch folders, the grader's output and the reference's learner files (also through a link);
 starting processes; signalling others; network connections. It records uses of gc.get_objects, tracing and ctypes from a learner file. After
 the run the test process compares the test machinery (the course's modules, the graded test
 modules, pytest, pluggy, pytest-django, builtins, hook implementations, the collected tests)
