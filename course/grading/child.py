@@ -265,10 +265,14 @@ class Guard:
             if _inside(os.path.normcase(os.path.realpath(text)), self.own):
                 return
             self._refuse(event, "writing outside its own folder", self._show(text))
-        elif not _inside(text, self.own) and (
-            _inside(text, self.forbidden)
-            # A link (or a folder reached through one) must not lead into a forbidden folder.
-            or _inside(os.path.normcase(os.path.realpath(text)), self.forbidden)
+        elif (
+            self.forbidden
+            and not _inside(text, self.own)
+            and (
+                _inside(text, self.forbidden)
+                # A link (or a folder reached through one) must not lead into a forbidden one.
+                or _inside(os.path.normcase(os.path.realpath(text)), self.forbidden)
+            )
         ):
             self._refuse(event, "reading other submissions or the grader's files", self._show(text))
 
