@@ -66,7 +66,7 @@ gradescope: $(STAMP) ## Build a Gradescope autograder: make gradescope [OUT=auto
 verify: $(STAMP) ## The course's own integrity checks (same as make test)
 	$(PY) -m course verify
 
-test: $(STAMP) ## Every course self-check and engine test (CI runs this); make test L=05: one lesson's
+test: $(STAMP) ## Every course self-check and engine test (CI runs this); make test L=05 for one lesson
 	$(PY) -m course verify $(if $(L),--lesson $(L))
 
 test-fast: $(STAMP) ## The self-checks without notebooks, live HTTP, whole classes and the OpenAPI fuzz: make test-fast [L=05]
