@@ -33,9 +33,10 @@ def run(command: list[str], cwd: Path, env: dict) -> tuple[float, str, int]:
 
 
 def summary(output: str) -> str:
-    """pytest's last line: '279 passed in 361.60s'."""
+    """pytest's last line ('279 passed in 361.60s'), and the tests that failed."""
     lines = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed)", line)]
-    return lines[-1].strip("= ") if lines else "no pytest summary"
+    failed = [line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    return "\n  ".join([lines[-1].strip("= ") if lines else "no pytest summary", *failed])
 
 
 def main() -> int:
@@ -52,6 +53,9 @@ def main() -> int:
             folder = Path(scratch) / label
             subprocess.run(["git", "clone", "-q", str(ROOT), str(folder)], check=True)
             subprocess.run(["git", "checkout", "-q", rev], cwd=folder, check=True)
+            # Without the remote, `reset` takes the starter from the checked-out commit, as on a
+            # fresh clone, not from the newer main the clone came from.
+            subprocess.run(["git", "remote", "remove", "origin"], cwd=folder, check=True)
             commit = subprocess.run(
                 ["git", "rev-parse", "--short", "HEAD"],
                 cwd=folder,
