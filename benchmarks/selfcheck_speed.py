@@ -52,10 +52,9 @@ def main() -> int:
         for label, rev in (("base", args.base), ("head", args.head)):
             folder = Path(scratch) / label
             subprocess.run(["git", "clone", "-q", str(ROOT), str(folder)], check=True)
-            subprocess.run(["git", "checkout", "-q", rev], cwd=folder, check=True)
-            # Without the remote, `reset` takes the starter from the checked-out commit, as on a
-            # fresh clone, not from the newer main the clone came from.
-            subprocess.run(["git", "remote", "remove", "origin"], cwd=folder, check=True)
+            # `main` itself moves to the commit under test, as in a fresh clone of it: the reset
+            # test clones this clone and takes the starter from its `main`.
+            subprocess.run(["git", "checkout", "-q", "-B", "main", rev], cwd=folder, check=True)
             commit = subprocess.run(
                 ["git", "rev-parse", "--short", "HEAD"],
                 cwd=folder,
