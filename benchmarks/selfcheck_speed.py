@@ -79,6 +79,8 @@ def main() -> int:
                     f"{status}: {summary(output)}",
                     flush=True,
                 )
+                if code:  # what failed, to tell a flaky check from a broken one
+                    print(output[-6000:], flush=True)
         base, head = (statistics.median(times[k]) for k in ("base", "head"))
         print(
             f"\nmedian make test: base {base:.0f} s, head {head:.0f} s "
