@@ -244,75 +244,61 @@ def cmd_mistake(args) -> int:
 
 
 def _mistake(args) -> int:
+    """Known mistakes (diffs of the reference learner file), or with --mutant, lesson 14's
+    mutants (diffs of the module its tests exercise): the same three actions on both."""
     from pathlib import Path
 
-    from course import mistakes
+    from course import mistakes, mutation
 
     lesson = find_lesson(args.lesson)
-    if args.mutant:
-        return _mutant(args, lesson)
+    kind = "mutant" if args.mutant else "mistake"
+    patches = lesson.mutants if args.mutant else lesson.mistakes
     if args.action == "show":
         if not args.name:
-            for mistake in lesson.mistakes:
-                print(f"{mistake.name}: {mistake.summary}")
+            for patch in patches:
+                print(f"{patch.name}: {patch.summary}")
             return 0
-        mistake = mistakes.find_mistake(f"{lesson.slug}/{args.name}")
-        for name, text in mistake.files().items():
+        found = [p for p in patches if p.name == args.name.removesuffix(".diff")]
+        if not found:
+            known = ", ".join(p.name for p in patches) or "none"
+            print(
+                f"Lesson {lesson.nn} has no {kind} {args.name!r}; it has: {known}.", file=sys.stderr
+            )
+            return 2
+        if args.mutant:
+            print(found[0].source(), end="")
+            return 0
+        for name, text in found[0].files().items():
             if len(lesson.learner_files) > 1:
                 print(f"# ---- {name}")
             print(text, end="")
         return 0
     if args.action == "new":
         if not (args.name and args.source and args.says):
+            flag = " --mutant" if args.mutant else ""
             print(
-                "usage: python -m course mistake new NN eN_what_goes_wrong --from EDITED_COPY "
-                '--says "The mistake in one sentence."',
+                f"usage: python -m course mistake new NN eN_what_goes_wrong{flag} --from "
+                'EDITED_COPY --says "What goes wrong, in one sentence."',
                 file=sys.stderr,
             )
             return 2
         variant = Path(args.source).read_text(encoding="utf-8")
-        learner_file = lesson.learner_files[0]
-        path = mistakes.write_mistake(lesson, args.name, {learner_file: variant}, args.says)
+        if args.mutant:
+            path = mutation.write_mutant(lesson, args.name, variant, args.says)
+        else:
+            learner = {lesson.learner_files[0]: variant}
+            path = mistakes.write_mistake(lesson, args.name, learner, args.says)
         print(f"Wrote {path.relative_to(ROOT)}; check it with `make test L={lesson.nn}`.")
         return 0
+    if args.mutant:
+        print(
+            "refresh: rebuild a mutant with `mistake show NN NAME --mutant` and `new`.",
+            file=sys.stderr,
+        )
+        return 2
     for line in mistakes.refresh(lesson, base=args.base) or ["every diff is up to date"]:
         print(line)
     return 0
-
-
-def _mutant(args, lesson) -> int:
-    """`mistake ... --mutant`: the known-wrong variants of a lesson's tested module."""
-    from pathlib import Path
-
-    from course import mutation
-
-    if args.action == "show":
-        if not args.name:
-            for mutant in lesson.mutants:
-                print(f"{mutant.name}: {mutant.summary}")
-            return 0
-        found = [m for m in lesson.mutants if m.name == args.name.removesuffix(".diff")]
-        if not found:
-            print(f"Lesson {lesson.nn} has no mutant {args.name!r}.", file=sys.stderr)
-            return 2
-        print(found[0].source(), end="")
-        return 0
-    if args.action == "new":
-        if not (args.name and args.source and args.says):
-            print(
-                "usage: python -m course mistake new NN eN_what_is_wrong --mutant --from "
-                'EDITED_COPY --says "What is wrong, in one sentence."',
-                file=sys.stderr,
-            )
-            return 2
-        variant = Path(args.source).read_text(encoding="utf-8")
-        path = mutation.write_mutant(lesson, args.name, variant, args.says)
-        print(f"Wrote {path.relative_to(ROOT)}; check it with `make test L={lesson.nn}`.")
-        return 0
-    print(
-        "refresh: rebuild a mutant with `mistake show NN NAME --mutant` and `new`.", file=sys.stderr
-    )
-    return 2
 
 
 def cmd_start(args) -> int:

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from packaging.version import Version
 from course import ROOT
 from course.manifest import find_lesson
 from tests.jupyter_api import check_verdicts, run_notebook, shown_text
+from tests.ports import closed_within, free_port
 
 BINDER = ROOT / "binder"
 HUB_PREFIX = "/user/learner/"  # what JupyterHub (and so Binder) sets as JUPYTERHUB_SERVICE_PREFIX
@@ -103,24 +103,6 @@ def test_binder_start_puts_the_pulled_course_first_and_runs_the_command(tmp_path
 
 
 # ---------------------------------------------------------------- the image, without Docker
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def closed_within(port: int, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                pass
-        except OSError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def install_as_repo2docker(venv: Path) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,6 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from course.manifest import NOTEBOOKS_DIR, all_lessons
+from tests.ports import closed_within
 
 from .conftest import IN_CI, starter_is_pristine
 
@@ -79,18 +78,6 @@ def outputs_text(cell, output_type: str | None = None) -> str:
         elif "data" in output:
             parts.append(output["data"].get("text/plain", ""))
     return "\n".join(parts)
-
-
-def port_closed(port: int, within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                pass
-        except OSError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_there_are_notebooks():
@@ -190,7 +177,7 @@ def test_notebook_runs_headless(notebook, target, executed):
         f"{notebook.name}: the first cell did not start a playground of its own:\n{outputs_text(first_code)}"
     )
     port = int(started.group(1))
-    assert port_closed(port), (
+    assert closed_within(port, 5.0), (
         f"{notebook.name}: its playground on port {port} still runs after the kernel stopped"
     )
 

@@ -25,6 +25,7 @@ import pytest
 from course import ROOT, jupyter
 from course.manifest import find_lesson
 from tests.jupyter_api import check_verdicts, run_notebook, shown_text
+from tests.ports import closed_within, free_port
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="process groups and signals are POSIX")
 
@@ -34,27 +35,12 @@ PLAYGROUND_STARTED = re.compile(r"Started at http://127\.0\.0\.1:(\d+)/")
 START_TIMEOUT = 90.0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def listening(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
     except OSError:
         return False
-
-
-def closed_within(port: int, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not listening(port):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 # ---------------------------------------------------------------- the command line
