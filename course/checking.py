@@ -161,12 +161,15 @@ def pytest_args(
     results_path: Path,
     transport: str = "client",
     tests: list[str] | None = None,
+    exercises: list[str] | None = None,
 ) -> list[str]:
     """The pytest command line (after `pytest`) that grades `lessons` against `target`.
 
-    `tests` narrows the run to some test ids; by default every test of each lesson runs.
+    `tests` narrows the run to some test ids, `exercises` to some exercises' tests; by default
+    every test of each lesson runs.
     """
     return [
+        *(f"--exercise={exercise}" for exercise in exercises or ()),
         *(tests if tests is not None else [str(lesson.test_file) for lesson in lessons]),
         f"--rootdir={ROOT}",
         f"-c={ROOT / 'pyproject.toml'}",
@@ -248,9 +251,11 @@ def run_in_subprocess(
 
 
 def run_batch(
-    runs: list[tuple[list[Lesson], str, str]], jobs: int | None = None, timeout: float = 600.0
+    runs: list[tuple], jobs: int | None = None, timeout: float = 600.0
 ) -> list[CheckReport]:
-    """Grade many (lessons, target, transport) runs, `jobs` at a time, as `course grade` grades a class.
+    """Grade many (lessons, target, transport[, exercises]) runs, `jobs` at a time, as `course grade` grades a class.
+
+    `exercises`, when given, narrows a run to those exercises' tests (the others report none).
 
     On Linux each run is a child forked from the grader's warm parent, which has imported
     Django, pytest and the graded tests and built the test database once; elsewhere each run
@@ -261,14 +266,15 @@ def run_batch(
 
     from course.grading.runners import make_runner
 
-    slugs = sorted({lesson.slug for lessons, _target, _transport in runs for lesson in lessons})
+    slugs = sorted({lesson.slug for lessons, *_ in runs for lesson in lessons})
     with tempfile.TemporaryDirectory(prefix="course-batch-") as scratch:
         scratch = Path(scratch)
         runner = make_runner("auto", scratch, slugs, memory_mb=0)
         runner.start()
 
         def grade(index: int) -> CheckReport:
-            lessons, target, transport = runs[index]
+            lessons, target, transport, *narrow = runs[index]
+            exercises = narrow[0] if narrow else None
             run = scratch / f"run-{index}"
             run.mkdir()
             started = time.perf_counter()
@@ -281,6 +287,7 @@ def run_batch(
                 "test_timeout": 120,
                 "forbidden": [],
                 "labels": {},
+                "exercises": list(exercises) if exercises else None,
             }
             outcome = runner.run(request, timeout)
             why = "timed out" if outcome.timed_out else f"exit code {outcome.returncode}"

@@ -301,6 +301,47 @@ def _mistake(args) -> int:
     return 0
 
 
+def cmd_criteria(args) -> int:
+    """Grade every known mistake of some lessons and show which criteria each one breaks."""
+    from course.checking import run_batch
+    from course.criteria import catchers, criteria, test_function
+    from course.mistakes import MistakeError
+
+    console = _console()
+    lessons = [find_lesson(key) for key in args.lessons] if args.lessons else list(all_lessons())
+    runs, names = [], []
+    for lesson in lessons:
+        for mistake in lesson.mistakes:
+            try:
+                mistake.files()
+            except MistakeError as exc:
+                console.print(f"[yellow]{mistake.describe()} does not apply, left out:[/] {exc}")
+                continue
+            runs.append(([lesson], mistake.target, "client", (mistake.exercise_id,)))
+            names.append((lesson.slug, mistake.name))
+    failed_by: dict[str, dict[str, set[str]]] = {lesson.slug: {} for lesson in lessons}
+    for (slug, name), report in zip(names, run_batch(runs), strict=True):
+        failed_by[slug][name] = {
+            test_function(t.name)
+            for lr in report.lessons
+            for ex in lr.exercises
+            for t in ex.tests
+            if not t.passed
+        }
+    missing = 0
+    for lesson in lessons:
+        console.print(f"\n[bold]{lesson.nn} {lesson.title}[/]")
+        for criterion in criteria(lesson):
+            caught = catchers(criterion, failed_by[lesson.slug])
+            missing += not caught
+            mark = "[green]✔[/]" if caught else "[red]✘[/]"
+            by = ", ".join(caught) if caught else "no known mistake breaks it"
+            console.print(f" {mark} {criterion.exercise_id} {criterion.short(70)}")
+            console.print(f"      [dim]{by}[/]")
+    console.print(f"\n{missing} criteria that no known mistake breaks.")
+    return 1 if missing else 0
+
+
 def cmd_start(args) -> int:
     from course import server
 
@@ -480,6 +521,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--base", default="HEAD", help="refresh: the git revision the diffs were made against"
     )
+    p = verb(
+        "criteria",
+        cmd_criteria,
+        "course authors: each acceptance criterion with the known mistakes that break it",
+    )
+    p.add_argument("lessons", nargs="*", metavar="NN")
     p = verb(
         "notebook",
         cmd_notebook,

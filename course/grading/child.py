@@ -534,7 +534,11 @@ def run(request: dict) -> int:
     lessons = [find_lesson(slug) for slug in request["lessons"]]
     args = [
         *checking.pytest_args(
-            lessons, request["target"], run_dir / RESULTS, request.get("transport", "client")
+            lessons,
+            request["target"],
+            run_dir / RESULTS,
+            request.get("transport", "client"),
+            exercises=request.get("exercises"),
         ),
         f"--timeout={request['test_timeout']}",
         # A learner's sys.settrace() must not switch the time limit off.

@@ -12,6 +12,7 @@ import pytest
 
 from course import ROOT
 from course.checking import CheckReport, run_batch
+from course.criteria import criteria, test_function, uncovered
 from course.manifest import all_lessons, unfinished_lesson_folders
 from course.mistakes import MistakeError
 
@@ -33,12 +34,32 @@ def mistakes():
     ]
 
 
-# Which run each graded check needs: (lesson, target, transport).
+def applicable(mistakes_of_a_lesson):
+    """The known mistakes whose diffs fit the reference (one that does not fails its own check)."""
+    fitting = []
+    for mistake in mistakes_of_a_lesson:
+        try:
+            mistake.files()
+        except MistakeError:
+            continue
+        fitting.append(mistake)
+    return fitting
+
+
+def mistake_run(mistake):
+    """A known mistake is graded by its own exercise's tests: only they must catch it."""
+    return (mistake.lesson, mistake.target, "client", (mistake.exercise_id,))
+
+
+# Which runs each graded check needs: [(lesson, target, transport, exercises or None)].
 RUNS = {
-    "test_solutions_pass_every_graded_test": lambda p: (p["lesson"], "solutions", "client"),
-    "test_solutions_pass_over_real_http": lambda p: (p["lesson"], "solutions", "live"),
-    "test_starter_fails_every_graded_test": lambda p: (p["lesson"], "lessons", "client"),
-    "test_each_mistake_is_caught": lambda p: (p["mistake"].lesson, p["mistake"].target, "client"),
+    "test_solutions_pass_every_graded_test": lambda p: [(p["lesson"], "solutions", "client", None)],
+    "test_solutions_pass_over_real_http": lambda p: [(p["lesson"], "solutions", "live", None)],
+    "test_starter_fails_every_graded_test": lambda p: [(p["lesson"], "lessons", "client", None)],
+    "test_each_mistake_is_caught": lambda p: [mistake_run(m) for m in applicable([p["mistake"]])],
+    "test_every_criterion_is_broken_by_a_known_mistake": lambda p: [
+        mistake_run(m) for m in applicable(p["lesson"].mistakes)
+    ],
 }
 
 
@@ -56,19 +77,14 @@ def graded(request):
         how = RUNS.get(getattr(item, "originalname", ""))
         if how is None:
             continue
-        try:
-            run = how(item.callspec.params)
-            if run[1].startswith("mistake:"):
-                item.callspec.params["mistake"].files()
-        except MistakeError:
-            continue
-        if run not in wanted:
-            wanted.append(run)
-    reports = run_batch([([lesson], target, transport) for lesson, target, transport in wanted])
+        for run in how(item.callspec.params):
+            if run not in wanted:
+                wanted.append(run)
+    reports = run_batch([([lesson], *rest) for lesson, *rest in wanted])
     by_run = dict(zip(wanted, reports, strict=True))
 
-    def report(lesson, target, transport="client") -> CheckReport:
-        found = by_run[(lesson, target, transport)]
+    def report(lesson, target, transport="client", exercises=None) -> CheckReport:
+        found = by_run[(lesson, target, transport, exercises)]
         assert found.error is None, found.error
         return found
 
@@ -222,7 +238,7 @@ def test_starter_fails_every_graded_test(lesson, graded):
 def test_each_mistake_is_caught(mistake, graded):
     """Every known-wrong variant fails at least one test of its own exercise, which says why."""
     mistake.files()  # a diff that no longer applies says so, with its hunk
-    report = graded(mistake.lesson, mistake.target)
+    report = graded(*mistake_run(mistake))
     (result,) = report.lessons
     ex = next(e for e in result.exercises if e.exercise.id == mistake.exercise_id)
     caught = [t for t in ex.tests if not t.passed]
@@ -234,6 +250,40 @@ def test_each_mistake_is_caught(mistake, graded):
         f"{mistake.describe()} is caught only by a test whose message does not explain it: "
         f"{[t.message for t in caught]}"
     )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
+@pytest.mark.timeout(BATCH_TIMEOUT)  # the first one waits for the whole batch
+def test_every_criterion_is_broken_by_a_known_mistake(lesson, graded):
+    """Each acceptance criterion cites a test, and some known mistake fails a test it cites.
+
+    A criterion no known mistake breaks has never been shown to catch a wrong solution: its
+    tests may pass on code that the sentence forbids.
+    """
+    failed_by = {
+        mistake.name: {
+            test_function(t.name)
+            for lr in graded(*mistake_run(mistake)).lessons
+            for ex in lr.exercises
+            for t in ex.tests
+            if not t.passed
+        }
+        for mistake in applicable(lesson.mistakes)
+    }
+    readme = f"lessons/{lesson.slug}/README.md"
+    problems = [
+        f"{readme}, {c.exercise_id}: the criterion cites no test in backticks: {c.short()}"
+        for c in criteria(lesson)
+        if not c.tests
+    ] + [
+        f"{readme}, {c.exercise_id}: no known mistake fails {', '.join(c.tests)}, so nothing shows "
+        f"this criterion catches a wrong solution (add a near miss as "
+        f"solutions/{lesson.slug}/mistakes/{c.exercise_id.lower()}_<what_goes_wrong>.diff; "
+        f"python -m course criteria {lesson.nn} lists them all): {c.short()}"
+        for c in uncovered(lesson, failed_by)
+        if c.tests
+    ]
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)

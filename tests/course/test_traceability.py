@@ -5,16 +5,13 @@ that does not exist. Parametrized tests count once, by function name.
 """
 
 import ast
-import re
 
 import pytest
 
+from course.criteria import CITED
 from course.manifest import all_lessons
 
 LESSONS = [lesson for lesson in all_lessons() if lesson.test_file.exists()]
-
-# `test_e2_x`, or `test_e2_x[case]` naming one parametrized case; only backticked names count.
-CITED = re.compile(r"`(test_\w+)(?:\[[^`\]]*\])?`")
 
 
 def graded_tests(lesson) -> set[str]:
