@@ -10,7 +10,7 @@ L ?=
 E ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench gradescope verify test test-fast lint bench bench-selfcheck clean
+.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench gradescope verify test test-fast lint bench bench-selfcheck mutation criteria clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ test: $(STAMP) ## Every course self-check and engine test (CI runs this); make t
 
 test-fast: $(STAMP) ## The self-checks without notebooks, live HTTP, whole classes and the OpenAPI fuzz: make test-fast [L=05]
 	$(PY) -m course verify --fast $(if $(L),--lesson $(L))
+
+criteria: $(STAMP) ## Course authors: each acceptance criterion with the known mistakes that break it: make criteria [L=12]
+	$(PY) -m course criteria $(L)
+
+mutation: $(STAMP) ## Course authors: mutation testing of the graded tests: make mutation [L=01]
+	$(PY) -m course mutation $(L)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -251,11 +251,15 @@ def run_in_subprocess(
 
 
 def run_batch(
-    runs: list[tuple], jobs: int | None = None, timeout: float = 600.0
+    runs: list[tuple],
+    jobs: int | None = None,
+    timeout: float = 600.0,
+    first_failure: bool = False,
 ) -> list[CheckReport]:
     """Grade many (lessons, target, transport[, exercises]) runs, `jobs` at a time, as `course grade` grades a class.
 
-    `exercises`, when given, narrows a run to those exercises' tests (the others report none).
+    `exercises`, when given, narrows a run to those exercises' tests (the others report none);
+    `first_failure` stops each run at its first failing test (enough to know it is caught).
 
     On Linux each run is a child forked from the grader's warm parent, which has imported
     Django, pytest and the graded tests and built the test database once; elsewhere each run
@@ -288,6 +292,7 @@ def run_batch(
                 "forbidden": [],
                 "labels": {},
                 "exercises": list(exercises) if exercises else None,
+                "first_failure": first_failure,
             }
             outcome = runner.run(request, timeout)
             why = "timed out" if outcome.timed_out else f"exit code {outcome.returncode}"

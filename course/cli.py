@@ -342,6 +342,42 @@ def cmd_criteria(args) -> int:
     return 1 if missing else 0
 
 
+def cmd_mutation(args) -> int:
+    """Mutation testing of the graded tests: the survivors each lesson has not named as free."""
+    from course import mutation_testing
+
+    console = _console()
+    lessons = [find_lesson(key) for key in args.lessons] if args.lessons else list(all_lessons())
+    started = time.perf_counter()
+    outcomes = mutation_testing.run(lessons, jobs=args.jobs)
+    bad = 0
+    console.print("| lesson | variants | caught | free | untriaged | score |")
+    console.print("|---|---:|---:|---:|---:|---:|")
+    for o in outcomes:
+        free = len(o.survivors) - len(o.untriaged)
+        console.print(
+            f"| {o.lesson.nn} | {o.total} | {o.total - len(o.survivors)} | {free} | "
+            f"{len(o.untriaged)} | {o.score:.0%} |"
+        )
+    for o in outcomes:
+        if not (o.untriaged or o.problems):
+            continue
+        bad += 1
+        console.print(f"\n[bold]{o.lesson.nn} {o.lesson.title}[/]")
+        for problem in o.problems:
+            console.print(f"  [red]![/] {problem}")
+        for variant in o.untriaged:
+            console.print(
+                f"  [red]survives[/] {variant.file}:{variant.line}  {variant.id}", soft_wrap=True
+            )
+    console.print(
+        f"\n{sum(o.total for o in outcomes)} variants in {time.perf_counter() - started:.0f} s; "
+        "a survivor is closed by a test, or named in "
+        f"solutions/lNN_topic/{mutation_testing.SURVIVORS_FILE} with the text that frees it."
+    )
+    return 1 if bad else 0
+
+
 def cmd_start(args) -> int:
     from course import server
 
@@ -527,6 +563,14 @@ def build_parser() -> argparse.ArgumentParser:
         "course authors: each acceptance criterion with the known mistakes that break it",
     )
     p.add_argument("lessons", nargs="*", metavar="NN")
+    p = verb(
+        "mutation",
+        cmd_mutation,
+        "course authors: mutation testing of the graded tests (each reference changed one "
+        "small step at a time)",
+    )
+    p.add_argument("lessons", nargs="*", metavar="NN")
+    p.add_argument("--jobs", type=int, help="variants graded at once (default: the cores)")
     p = verb(
         "notebook",
         cmd_notebook,

@@ -543,6 +543,7 @@ def run(request: dict) -> int:
         f"--timeout={request['test_timeout']}",
         # A learner's sys.settrace() must not switch the time limit off.
         "--timeout-disable-debugger-detection",
+        *(["--exitfirst"] if request.get("first_failure") else []),
     ]
     plugin = GraderPlugin(request, log)
     targets.LOADED.clear()
