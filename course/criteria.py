@@ -63,7 +63,7 @@ def criteria(lesson: Lesson) -> list[Criterion]:
     return found
 
 
-def test_function(name: str) -> str:
+def function_of(name: str) -> str:
     """`test_e1_x[case]` -> `test_e1_x`: a parametrized case counts for its function."""
     return name.split("[", 1)[0]
 

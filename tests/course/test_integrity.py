@@ -12,7 +12,7 @@ import pytest
 
 from course import ROOT
 from course.checking import CheckReport, run_batch
-from course.criteria import criteria, test_function, uncovered
+from course.criteria import criteria, function_of, uncovered
 from course.manifest import all_lessons, unfinished_lesson_folders
 from course.mistakes import MistakeError
 
@@ -291,7 +291,7 @@ def test_every_criterion_is_broken_by_a_known_mistake(lesson, graded):
     """
     failed_by = {
         mistake.name: {
-            test_function(t.name)
+            function_of(t.name)
             for lr in graded(*mistake_run(mistake)).lessons
             for ex in lr.exercises
             for t in ex.tests
