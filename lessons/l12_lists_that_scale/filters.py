@@ -12,7 +12,9 @@ class StudentFilter(django_filters.FilterSet):
     # Declared filters name the query parameter and say which lookup it runs.
     year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
     year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
-    # Across the enrolments: one row per student and course (a unique constraint), so no duplicates.
+    # Across a to-many relation django-filter keeps duplicates (distinct=False). iexact matches
+    # one code, and a student takes a course once (a unique constraint), so there are none;
+    # an icontains would list a student of DRF101 and DRF101X twice.
     course = django_filters.CharFilter(field_name="courses__code", lookup_expr="iexact")
 
     class Meta:

@@ -15,11 +15,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.pagination import CursorPagination, LimitOffsetPagination, PageNumberPagination
+from rest_framework.pagination import LimitOffsetPagination, PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from playground_project.domain.models import Course, Enrolment
 
+from .pagination import CheckedCursorPagination
 from .schema import BAD_CURSOR, BAD_FILTER, NO_SUCH_PAGE, NOT_LOGGED_IN, WRONG_CREDENTIALS
 from .serializers import CatalogueSerializer, RosterSerializer
 
@@ -104,7 +105,9 @@ class RosterList(generics.ListAPIView):
 # ------------------------------------------------------------------ E3: the recent feed
 
 
-class RecentPagination(CursorPagination):
+# CheckedCursorPagination, not DRF's CursorPagination: a cursor whose position is not an id
+# (forged, or from another list) must answer 404 Invalid cursor, not a 500.
+class RecentPagination(CheckedCursorPagination):
     """`?cursor=`: the newest enrolments first, five a page, or `?page_size=` up to 50."""
 
     page_size = 5

@@ -5,9 +5,10 @@ students are created out of the order the lists must answer in, so that a list t
 its ordering shows it.
 """
 
+import base64
 import itertools
 import warnings
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.paginator import UnorderedObjectListWarning
@@ -76,10 +77,16 @@ def shuffled(n):
 
 
 def add_courses(n):
-    """`n` courses coded K000, K001, ..., inserted out of code order; returns their codes, sorted."""
+    """`n` courses coded K000, K001, ..., inserted out of code order; returns their codes, sorted.
+
+    Their titles sort the other way round (the highest code has the first title), so that a
+    catalogue ordered by title, or by id, is told apart from one ordered by code.
+    """
     start = next(_numbers) * 1000
     numbers = [start + i for i in shuffled(n)]
-    Course.objects.bulk_create(Course(code=f"K{k:06d}", title=f"Course {k}") for k in numbers)
+    Course.objects.bulk_create(
+        Course(code=f"K{k:06d}", title=f"Course {999999 - k:06d}") for k in numbers
+    )
     return sorted(f"K{k:06d}" for k in numbers)
 
 
@@ -231,9 +238,10 @@ def test_e1_ordered_by_code_without_unordered_warning(api):
         f"the 30 codes in order ({codes[0]}, {codes[1]}, ...) across pages 1 to 3, and no "
         f"UnorderedObjectListWarning; got {listed[:4]}... and "
         f"{str(unordered[0].message)[:90] + '...' if unordered else 'no warning'}",
-        "annotate(Count(...)) makes a GROUP BY query, and Django leaves Meta.ordering out of "
-        "those: a page of an unordered query may repeat or skip rows (E1)",
-        mistake=UNORDERED,
+        "the catalogue is ordered by code (not by title, nor by id), and annotate(Count(...)) "
+        "makes a GROUP BY query, which Django leaves Meta.ordering out of: a page of an "
+        "unordered query may repeat or skip rows (E1)",
+        mistake=UNORDERED + ' Order by "code", not by "title": the titles here sort the other way.',
     )
 
 
@@ -250,7 +258,8 @@ def test_e1_student_count_counts_the_enrolments(api):
         reply,
         f'"student_count": 3 for BUSY1 and 0 for EMPTY1; got {counts}',
         "CatalogueSerializer reads student_count from the queryset's annotation (E1)",
-        mistake='Annotate the queryset: .annotate(student_count=Count("enrolments")).',
+        mistake="No student_count at all means no annotation: a read-only field whose attribute "
+        'is missing is left out, silently. Annotate: .annotate(student_count=Count("enrolments")).',
     )
 
 
@@ -329,10 +338,15 @@ def test_e2_huge_limit_is_capped_at_50(api, as_alice):
 
 @pytest.fixture
 def two_courses():
-    """DRF101: students of years 1 and 2; PY201: students of year 2."""
+    """DRF101: students of years 1 and 2; PY201: students of year 2.
+
+    DRF101X, whose code contains DRF101's, has a year-1 student: a filter that matches
+    part of the code (icontains) lists it for ?course=DRF101.
+    """
     drf, py = new_course("DRF101"), new_course("PY201")
     enrol(drf, add_students(4, years=(1, 2)))
     enrol(py, add_students(3, years=(2,)))
+    enrol(new_course("DRF101X"), add_students(1, years=(1,)))
     return drf, py
 
 
@@ -342,7 +356,7 @@ def two_courses():
     [
         ({"course": "DRF101"}, [("DRF101", 1), ("DRF101", 1), ("DRF101", 2), ("DRF101", 2)]),
         ({"course": "py201"}, [("PY201", 2)] * 3),
-        ({"year": "1"}, [("DRF101", 1), ("DRF101", 1)]),
+        ({"year": "1"}, [("DRF101", 1), ("DRF101", 1), ("DRF101X", 1)]),
         ({"course": "DRF101", "year": "2"}, [("DRF101", 2), ("DRF101", 2)]),
     ],
     ids=["course", "course-any-case", "year", "course-and-year"],
@@ -356,9 +370,11 @@ def test_e2_filters_by_course_and_year(api, as_alice, two_courses, params, expec
         got == expected and reply.data.get("count") == len(expected),
         reply,
         f'{len(expected)} enrolments, (course, year) = {expected}, and "count": {len(expected)}',
-        f"RosterFilter filters {', '.join(params)} (E2)",
+        f"RosterFilter filters {', '.join(params)}; ?course= names one course, and DRF101X is "
+        "another course than DRF101 (E2)",
         mistake=(
-            'Declare course = CharFilter(field_name="course__code", lookup_expr="iexact") and '
+            'Declare course = CharFilter(field_name="course__code", lookup_expr="iexact") (not '
+            "icontains, which matches DRF101X too) and "
             'year = NumberFilter(field_name="student__year") on RosterFilter, and set '
             "filter_backends = [DjangoFilterBackend, ...] and filterset_class = RosterFilter."
         ),
@@ -608,15 +624,80 @@ def test_e3_pages_stay_stable_while_rows_are_inserted(api, as_alice, feed):
     )
 
 
+def forged(**tokens):
+    """A cursor as DRF writes one, base64 of a query string (`p=` the position), with any values."""
+    return base64.b64encode(urlencode(tokens).encode()).decode()
+
+
+def students_feed_cursor(api):
+    """A cursor this server made, for another list: the worked example's feed, ordered by date."""
+    reply = api.get(reverse("l12:student-feed"), params={"page_size": "1"})
+    return query(reply.data.get("next") if isinstance(reply.data, dict) else None).get("cursor")
+
+
+FORGED_CURSOR = (
+    "DRF's CursorPagination answers 404 only when it cannot decode the cursor; the position "
+    "(p=) it filters by unchecked, and a position that is not an id is a 500. Subclass "
+    "CheckedCursorPagination (pagination.py), or override decode_cursor() to check the "
+    "position and raise NotFound(self.invalid_cursor_message)."
+)
+
+
 @E3
-def test_e3_invalid_cursor_is_404(api, as_alice, feed):
-    """A cursor the server did not make answers 404 Invalid cursor."""
-    reply = api.get(url("roster-recent"), params={"cursor": "not-a-cursor"}, headers=as_alice)
+@pytest.mark.parametrize(
+    "cursor",
+    ["not-a-cursor", forged(p="abc"), forged(p="4.5"), forged(o="-1", p="3"), "students-feed"],
+    ids=[
+        "not-base64",
+        "position-not-a-number",
+        "position-not-an-id",
+        "negative-offset",
+        "another-lists-cursor",
+    ],
+)
+def test_e3_invalid_cursor_is_404(api, as_alice, feed, cursor):
+    """A cursor the server did not make for this feed answers 404 Invalid cursor, never a 500.
+
+    Forged ones decode cleanly (base64 of `p=abc`); the students' feed's cursor is real, but
+    its position is a date, where this feed's positions are ids.
+    """
+    if cursor == "students-feed":
+        cursor = students_feed_cursor(api)
+        assert cursor, "the worked example's feed gave no next link to borrow a cursor from"
+    reply = api.get(url("roster-recent"), params={"cursor": cursor}, headers=as_alice)
     expect_status(
         reply,
         404,
-        "CursorPagination decodes the cursor and answers 404 when it cannot (E3)",
-        mistake="Set pagination_class = RecentPagination, a CursorPagination.",
+        f"the cursor {cursor!r} decodes to {base64_text(cursor)!r}, which is no position in "
+        "this feed: an id. A cursor is a query parameter, and a client can send any (E3)",
+        mistake=FORGED_CURSOR
+        if reply.status == 500
+        else "Set pagination_class = RecentPagination, a CursorPagination.",
+    )
+
+
+def base64_text(cursor):
+    try:
+        return base64.b64decode(cursor.encode(), validate=True).decode()
+    except ValueError:
+        return "(not base64)"
+
+
+@E3
+def test_e3_a_cursor_outlives_its_row(api, as_alice, feed):
+    """A cursor whose row has been deleted since still answers the rows after it."""
+    first = api.get(url("roster-recent"), headers=as_alice)
+    expect_status(first, 200, "a logged-in user may read the feed (E3)", mistake=CURSOR_ORDERING)
+    next_link = first.data.get("next") if isinstance(first.data, dict) else None
+    Enrolment.objects.filter(pk=feed[4]).delete()  # the last row of page 1: the cursor's position
+    second = api.get(relative(next_link or url("roster-recent")), headers=as_alice)
+    expect(
+        second.status == 200 and column(second, "id") == feed[5:],
+        second,
+        f"200 and the 3 oldest enrolments, {feed[5:]}",
+        'the cursor means "the rows after id {0}", whether or not row {0} is still there: '
+        "a client must not lose its place because someone else deleted a row (E3)".format(feed[4]),
+        mistake="Check the cursor's position by its type (an id), not by looking the row up.",
     )
 
 
