@@ -4,7 +4,9 @@ On the reference solutions, each lesson's schema (what /docs/NN/ shows) must giv
 POST, PUT and PATCH a request body and every operation a typed success answer; the starter's
 schema must build too. The slow checks fuzz each schema with schemathesis against the
 solutions through the WSGI app: no answer may be a 5xx, and every status code answered must
-be documented.
+be documented. Then they send each operation the hostile values a generator rarely finds:
+well-formed cursors with wrong positions, offsets and pages past the end, ids out of range
+and codes whose case changes under Unicode rules; none may be a 5xx.
 """
 
 import base64
@@ -12,6 +14,7 @@ import io
 import math
 import re
 import time
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -159,12 +162,17 @@ def test_schema_check_catches_a_view_without_a_body_or_an_answer():
 
 def credentials(operation) -> dict:
     """The Authorization header for the demo user, in the first scheme the operation names."""
+    return authorization(operation.definition.raw.get("security", []))
+
+
+def authorization(security: list) -> dict:
+    """The Authorization header for the demo user, in the first scheme of an OpenAPI `security`."""
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
     from rest_framework_simplejwt.tokens import RefreshToken
 
     username, password = DEMO_USER
-    for requirement in operation.definition.raw.get("security", []):
+    for requirement in security:
         for scheme in requirement:
             if scheme == "basicAuth":
                 pair = base64.b64encode(f"{username}:{password}".encode()).decode()
@@ -290,3 +298,139 @@ def test_fuzz_catches_an_undocumented_code_and_a_crash(db):
     found = "\n".join(failures)
     assert "POST /undocumented/: 409" in found, found
     assert "POST /crashing/: 500" in found, found
+
+
+# ------------------------------------------------------------------- the hostile values
+
+
+def cursor_of(text: str) -> str:
+    """A cursor as DRF writes one: base64 of a query string, here with any values in it."""
+    return base64.b64encode(text.encode()).decode()
+
+
+# Ids out of range: 0, negative, just past 32 and 64 bits, and past any integer column.
+HOSTILE_IDS = ["0", "-1", "2147483648", "9223372036854775807", "9223372036854775808", "9" * 20]
+# Letters whose case changes under Unicode's rules, not ASCII's: a title-case digraph and its
+# pair, sharp s (upper case "SS"), dotted and dotless i, the Kelvin sign (lower case "k"), a
+# ligature whose upper case is three letters.
+HOSTILE_CODES = [
+    "\u01c5",
+    "\u01c6",
+    "\u01c4",
+    "\u00df",
+    "SS",
+    "\u1e9e",
+    "\u0130",
+    "i\u0307",
+    "\u0131",
+]
+HOSTILE_CODES += ["\u212a", "k", "\ufb03", "DRF101X", "drf101"]
+HOSTILE_CURSORS = [
+    cursor_of(text)
+    for text in [
+        "p=abc",
+        "p=4.5",
+        "p=-1",
+        "p=" + "9" * 20,
+        "p=2026-02-30 00:00:00+00:00",
+        "p=2026-12-06",
+        "p=\u01c5",
+        "p=%00",
+        "p=",
+        "o=-1",
+        "o=1001&p=1",
+        "r=abc",
+        "r=1&p=abc",
+        "o=5&r=1",
+    ]
+] + ["not-a-cursor", "%%%", ""]
+HOSTILE_QUERY = {
+    "cursor": HOSTILE_CURSORS,
+    "page": ["0", "-1", "last", "1.5", "9" * 20, "\u01c5"],
+    "page_size": ["0", "-1", "1e9", "9" * 20],
+    "limit": ["0", "-1", "1e9", "9" * 20],
+    "offset": ["-1", "99999", "9" * 20, "\u01c5"],
+}
+
+
+def hostile_requests(schema: dict, real_cursors: list[str]):
+    """(operation, method, url, body) for each operation and each hostile value of its parameters."""
+    for method, route, operation in operations(schema):
+        parameters = operation.get("parameters", [])
+        body = {} if method in WRITES else None
+        in_path = [p["name"] for p in parameters if p["in"] == "path"]
+        for name in in_path:
+            # DELETE only with values that can name no demo row: the fuzz must not remove them.
+            codes = (
+                [c for c in HOSTILE_CODES if not c.isascii()]
+                if method == "delete"
+                else HOSTILE_CODES
+            )
+            for value in HOSTILE_IDS + codes:
+                url = route
+                for other in in_path:
+                    url = url.replace(
+                        "{" + other + "}", quote(value if other == name else "1", safe="")
+                    )
+                yield operation, method, url, body
+        if method != "get" or in_path:
+            continue
+        for parameter in (p for p in parameters if p["in"] == "query"):
+            name = parameter["name"]
+            values = HOSTILE_QUERY.get(name)
+            if name == "cursor":
+                values = values + real_cursors
+            elif values is None:
+                kind = parameter.get("schema", {}).get("type")
+                values = HOSTILE_IDS if kind in ("integer", "number") else HOSTILE_CODES
+            for value in values:
+                yield operation, method, f"{route}?{urlencode({name: value})}", body
+
+
+def real_cursors(schema: dict, client, headers_for) -> list[str]:
+    """The first next-link cursor of every cursor-paginated list: sent to the others, they are
+    real cursors of another list."""
+    found = []
+    for method, route, operation in operations(schema):
+        names = {p["name"] for p in operation.get("parameters", [])}
+        if method != "get" or "cursor" not in names or "{" in route:
+            continue
+        reply = client.get(route, {"page_size": 1}, headers=headers_for(operation))
+        link = reply.json().get("next") if reply.status_code == 200 else None
+        found += parse_qs(urlsplit(link or "").query).get("cursor", [])
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
+def test_hostile_values_answer_no_5xx(lesson, on_target, demo_data):
+    """Forged cursors, pages and offsets past the end, ids out of range and Unicode case pairs
+    in codes: each answer is a 2xx, 3xx or 4xx, never a server error."""
+    on_target("solutions")
+    schema = lesson_schema(lesson)
+    client = Client(raise_request_exception=False)  # a crash is a 500, as over HTTP
+
+    def headers_for(operation):
+        return authorization(operation.get("security", []))
+
+    cursors = real_cursors(schema, client, headers_for)
+    sent, failures = 0, {}
+    for operation, method, url, body in hostile_requests(schema, cursors):
+        reply = client.generic(
+            method.upper(),
+            url,
+            data=b"{}" if body is not None else b"",
+            content_type="application/json",
+            headers=headers_for(operation),
+        )
+        sent += 1
+        if reply.status_code >= 500:
+            text = reply.content.decode(errors="replace")
+            title = re.search(r"<title>(.*?)</title>", text, re.S)  # Django's debug page
+            summary = " ".join((title.group(1) if title else text[:200]).split())
+            failures.setdefault(f"{method.upper()} {url}", f"{reply.status_code} {summary}")
+        cache.clear()  # a throttle must not turn the rest into 429s and hide them
+    print(f"{lesson.slug}: {sent} hostile requests")
+    assert not failures, f"/docs/{lesson.nn}/ on the solutions, {len(failures)} of {sent}:\n" + (
+        "\n".join(f"{call} -> {answer}" for call, answer in failures.items())
+    )
