@@ -19,6 +19,24 @@ E3 = pytest.mark.exercise("E3")
 
 OTHER_HOST = "api.example.net"
 
+
+def other_hosts(api) -> dict[str, str]:
+    """Hosts that are not this API's, among them some that contain its host as text.
+
+    Through the test client the host is `testserver`; live, `127.0.0.1:<port>`. A check by
+    substring (`request.get_host() in url`) accepts the last three; comparing the whole
+    host, port included, refuses them all.
+    """
+    netloc = urlsplit(origin(api)).netloc
+    hostname, colon, port = netloc.partition(":")
+    return {
+        "another-host": OTHER_HOST,
+        "host-with-a-suffix": f"{hostname}.evil.example{colon}{port}",
+        "host-with-a-prefix": f"evil-{netloc}",
+        "host-as-user-info": f"{netloc}@evil.example",
+    }
+
+
 NAMESPACE = (
     'Name every route in full, namespace included: view_name="l13:course-detail" (the router\'s '
     'basename is "course", so its routes are course-list, course-detail and course-enrol).'
@@ -150,14 +168,22 @@ def test_e1_an_unknown_id_or_code_is_a_400_on_its_field(
     alice, as_alice = login()
     make_course(code="REL103", owner=alice)
     body = {"student": make_student().pk, "course": "REL103", field: value}
+    fix = (
+        "The student is written by id with PrimaryKeyRelatedField(queryset=Student.objects.all()), "
+        "whose queryset refuses an id no student has; a plain IntegerField(source='student_id') "
+        "looks nothing up."
+        if field == "student"
+        else "The course is written by its code: SlugRelatedField(slug_field='code', "
+        "queryset=Course.objects.all()), not a PrimaryKeyRelatedField."
+    )
     reply = api.post(reverse("l13:enrolment-list"), body, headers=as_alice)
-    expect_status(reply, 400, f"nothing matches {field} = {value!r} (E1)")
+    expect_status(reply, 400, f"nothing matches {field} = {value!r} (E1)", mistake=fix)
     expect(
         isinstance(reply.data, dict) and field in reply.data,
         reply,
         f"an error under {field!r}",
         "the related field's queryset found nothing for that value, so the error is that field's (E1)",
-        mistake="The course is written by its code: SlugRelatedField(slug_field='code', ...), not a PrimaryKeyRelatedField.",
+        mistake=fix,
     )
     expect(not Enrolment.objects.exists(), reply, "no enrolment saved", "the body was invalid (E1)")
 
@@ -378,19 +404,26 @@ def test_e3_enrols_a_student_by_link_and_answers_201_with_links(
 
 
 @E3
-def test_e3_a_link_to_another_host_is_a_400_on_student(api, login, make_course, make_student):
-    """A link whose host is not the API's answers 400 under `student`, even if its path is right."""
+@pytest.mark.parametrize(
+    "kind", ["another-host", "host-with-a-suffix", "host-with-a-prefix", "host-as-user-info"]
+)
+def test_e3_a_link_to_another_host_is_a_400_on_student(api, login, make_course, make_student, kind):
+    """A link whose host is not the API's answers 400 under `student`, even if its path is right
+    and its host contains the API's (testserver.evil.example)."""
     alice, as_alice = login()
     course = make_course(code="ENR102", owner=alice)
-    foreign = on_host(student_link(api, make_student()), OTHER_HOST)
+    host = other_hosts(api)[kind]
+    foreign = on_host(student_link(api, make_student()), host)
     reply = api.post(enrol_url(course), {"student": foreign}, headers=as_alice)
     expect_status(
         reply,
         400,
-        f"{foreign} points at {OTHER_HOST}, not at this API (E3)",
+        f"{foreign} points at {urlsplit(foreign).hostname}, not at this API (E3)",
         mistake="HyperlinkedRelatedField only resolves the link's path and ignores its host: "
-        "compare urlsplit(data).netloc with self.context['request'].get_host() in "
-        "SameHostHyperlinkedRelatedField.to_internal_value(), and use that field for student.",
+        "compare urlsplit(data).netloc with self.context['request'].get_host(), the whole "
+        "host and port, never by substring (`get_host() in data` accepts "
+        "testserver.evil.example), in SameHostHyperlinkedRelatedField.to_internal_value(), "
+        "and use that field for student.",
     )
     expect(
         isinstance(reply.data, dict) and "student" in reply.data,
