@@ -26,6 +26,8 @@ from drf_spectacular.validation import validate_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from course import targets
@@ -401,13 +403,8 @@ def real_cursors(schema: dict, client, headers_for) -> list[str]:
     return found
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
-def test_hostile_values_answer_no_5xx(lesson, on_target, demo_data):
-    """Forged cursors, pages and offsets past the end, ids out of range and Unicode case pairs
-    in codes: each answer is a 2xx, 3xx or 4xx, never a server error."""
-    on_target("solutions")
-    schema = lesson_schema(lesson)
+def send_hostile(schema: dict) -> tuple[int, dict[str, str]]:
+    """Send every hostile request the schema allows; the number sent and the 5xx answers."""
     client = Client(raise_request_exception=False)  # a crash is a 500, as over HTTP
 
     def headers_for(operation):
@@ -430,7 +427,78 @@ def test_hostile_values_answer_no_5xx(lesson, on_target, demo_data):
             summary = " ".join((title.group(1) if title else text[:200]).split())
             failures.setdefault(f"{method.upper()} {url}", f"{reply.status_code} {summary}")
         cache.clear()  # a throttle must not turn the rest into 429s and hide them
+    return sent, failures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
+def test_hostile_values_answer_no_5xx(lesson, on_target, demo_data):
+    """Forged cursors, pages and offsets past the end, ids out of range and Unicode case pairs
+    in codes: each answer is a 2xx, 3xx or 4xx, never a server error."""
+    on_target("solutions")
+    sent, failures = send_hostile(lesson_schema(lesson))
     print(f"{lesson.slug}: {sent} hostile requests")
     assert not failures, f"/docs/{lesson.nn}/ on the solutions, {len(failures)} of {sent}:\n" + (
         "\n".join(f"{call} -> {answer}" for call, answer in failures.items())
     )
+
+
+class PlainCursorFeed(ListAPIView):
+    """DRF's CursorPagination as it is, ordered by a date: a forged position is a 500."""
+
+    authentication_classes = []
+    permission_classes = []
+    pagination_class = type(
+        "PlainCursor", (CursorPagination,), {"page_size": 1, "ordering": "-created_at"}
+    )
+
+    def get_queryset(self):
+        from playground_project.domain.models import Student
+
+        return Student.objects.all()
+
+    def get_serializer_class(self):
+        from playground_project.domain.models import Student
+
+        return type(
+            "FeedRow",
+            (serializers.ModelSerializer,),
+            {"Meta": type("Meta", (), {"model": Student, "fields": ["id", "name"]})},
+        )
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+@authentication_classes([])
+def course_by_code(request, code):
+    """A code written where only ASCII fits (a file name, say): any other letter is a 500."""
+    return Response({"file": code.upper().encode("ascii").decode() + ".pdf"})
+
+
+HOSTILE_TRAPS = [
+    path("feed/", PlainCursorFeed.as_view()),
+    path("courses/<str:code>/", course_by_code),
+]
+urlpatterns += [
+    *HOSTILE_TRAPS,
+    path("hostile-schema/", SpectacularAPIView.as_view(patterns=HOSTILE_TRAPS)),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.urls(__name__)
+def test_hostile_values_catch_a_forged_cursor_and_a_unicode_crash(db):
+    """The hostile values are not vacuous: DRF's plain cursor paginator answers 500 to a
+    well-formed cursor with a wrong position, and a view that writes a code where only ASCII
+    fits answers 500 to "ǅ"; the server's own cursors and ASCII codes pass."""
+    from playground_project.domain.models import Student
+
+    Student.objects.create(name="A", email="a@example.com", year=1)
+    Student.objects.create(name="B", email="b@example.com", year=2)
+    schema = Client().get("/hostile-schema/", {"format": "json"}).json()
+    _, failures = send_hostile(schema)
+    found = "\n".join(failures)
+    assert "GET /feed/?cursor=cD1hYmM%3D" in found, found  # base64 of p=abc
+    assert "GET /feed/?cursor=not-a-cursor" not in found, found  # DRF's own try catches it
+    assert "GET /courses/%C7%85/" in found, found  # "ǅ"
+    assert "GET /courses/DRF101X/" not in found, found
