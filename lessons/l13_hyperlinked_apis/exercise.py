@@ -56,7 +56,8 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
 # TODO(E2): a HyperlinkedModelSerializer with fields url, code, title, credits, owner,
 # students and enrol; every view_name namespaced ("l13:..."), and the code as the lookup
-# wherever a course's URL is reversed. Replace the whole class body, stub methods included.
+# wherever a course's URL is reversed; a code that could not be part of that URL is refused.
+# Replace the whole class body, stub methods included.
 class CourseSerializer(serializers.HyperlinkedModelSerializer):
     """A course with a link to itself, to each of its students and to its enrol action."""
 

@@ -59,6 +59,15 @@ class CourseSerializer(serializers.HyperlinkedModelSerializer):
         model = Course
         fields = ["url", "code", "title", "credits", "owner", "students", "enrol"]
 
+    def validate_code(self, value):
+        # The router's detail route matches [^/.]+: a code with a dot or a slash could be saved
+        # but never linked to, and every reply that links that course would fail.
+        if "/" in value or "." in value:
+            raise serializers.ValidationError(
+                "A course code cannot contain '/' or '.': it is part of the course's URL."
+            )
+        return value
+
 
 # ------------------------------------------------------------------ E3: enrol by link
 

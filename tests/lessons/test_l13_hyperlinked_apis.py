@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from course.testing import HttpApi, expect, expect_status
-from playground_project.domain.models import Enrolment
+from playground_project.domain.models import Course, Enrolment
 
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
@@ -350,6 +350,42 @@ def test_e2_create_answers_201_with_the_new_courses_link(api, login):
         "url is read-only (it is made from the code) and owner is the caller's username, "
         "a read-only SlugRelatedField (E2)",
         mistake="owner = SlugRelatedField(slug_field='username', read_only=True).",
+    )
+
+
+@E2
+@pytest.mark.parametrize("code", ["API.1", "API/1"], ids=["dot", "slash"])
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_e2_a_code_with_a_dot_or_a_slash_answers_400(api, login, make_course, method, code):
+    """A code the router's detail route cannot match is refused, on create and on change."""
+    alice, as_alice = login("alice")
+    if method == "POST":
+        body = {"code": code, "title": "Unlinkable", "credits": 3}
+        reply = api.post(reverse("l13:course-list"), body, headers=as_alice)
+    else:
+        course = make_course(code="LNK200", owner=alice)
+        url = reverse("l13:course-detail", kwargs={"code": course.code})
+        reply = api.patch(url, {"code": code, "title": "Unlinkable"}, headers=as_alice)
+    expect_status(
+        reply,
+        400,
+        f"the course's URL would be /lessons/13/courses/{code}/, which the router's "
+        "lookup_value_regex [^/.]+ cannot match, so its `url` could never be reversed (E2)",
+        mistake="validate_code(): raise ValidationError when the code holds '/' or '.'; a "
+        "field validator runs on create and on update alike.",
+    )
+    expect(
+        isinstance(reply.data, dict) and "code" in reply.data,
+        reply,
+        'an error under "code"',
+        "the code is what is wrong (E2)",
+    )
+    expect(
+        not Course.objects.filter(code=code).exists()
+        and not Course.objects.filter(title="Unlinkable").exists(),
+        reply,
+        "nothing saved",
+        "a refused body changes nothing (E2)",
     )
 
 
