@@ -412,7 +412,7 @@ def cmd_grade(args) -> int:
                 file=sys.stderr,
             )
             return 2
-        return grading.merge_main(rest, args.out, args.roster)
+        return grading.merge_main(rest, args.out, args.roster, args.missing)
     if rest:
         print(
             "grade takes one SUBMISSIONS folder (or: grade merge SHARD_DIR... --out DIR)",
@@ -430,7 +430,7 @@ def cmd_autograder(args) -> int:
         return gradescope.run()
     if args.action == "verify":
         return gradescope.verify()
-    if args.action == "classroom":
+    if args.action in ("classroom", "classroom-workflow"):
         return _classroom(args)
     from course.grading.command import GradingError, gradable_lessons
 
@@ -445,34 +445,57 @@ def cmd_autograder(args) -> int:
     if args.timeout <= 0:
         print("--timeout must be a positive number of seconds.", file=sys.stderr)
         return 2
-    names = gradescope.build_zip(Path(args.out), lessons, args.visibility, args.timeout)
+    budget = args.budget or gradescope.BUDGET_SECONDS
+    if budget < 2 * gradescope.STARTUP_SECONDS:
+        print(f"--budget must be at least {2 * gradescope.STARTUP_SECONDS} s.", file=sys.stderr)
+        return 2
+    names = gradescope.build_zip(Path(args.out), lessons, args.visibility, args.timeout, budget)
     points = sum(lesson.points for lesson in lessons)
+    per_lesson = gradescope.lesson_timeout(budget, len(lessons), args.timeout)
     print(
         f"Wrote {args.out}: a Gradescope autograder for lessons "
         f"{', '.join(lesson.nn for lesson in lessons)} ({points} points). "
-        f"At its root: {', '.join(names)}."
+        f"At its root: {', '.join(names)}. A run takes at most {budget:g} s "
+        f"({per_lesson:g} s per lesson's test process)."
     )
     print(
-        "Upload it on the assignment's Configure Autograder page (Ubuntu 22.04 base image); "
-        "students submit their checkout, their lesson folders, or one lesson's exercise.py."
+        "Upload it on the assignment's Configure Autograder page with the Ubuntu 24.04 base "
+        f"image, and an autograder timeout of at least {budget + 60:g} s (Gradescope's default "
+        "is 600 s); students submit their checkout, their lesson folders, or one lesson's "
+        "exercise.py."
     )
     return 0
 
 
 def _classroom(args) -> int:
-    """Print the autograding reporter's `result` for the lessons named; always 0, so the
-    workflow's reporter step runs and says what failed."""
-    import gc
-
-    gc.disable()  # one short run, as `check`
-    from course import checking, render
+    """Print `eN=<result>` for every exercise of the lessons named (see course.grading.classroom);
+    always 0 and every line, so the workflow's reporter step runs and says what failed."""
+    from course import checking
     from course.grading import classroom
 
+    if args.action == "classroom-workflow":
+        from course.grading.command import GradingError, gradable_lessons
+
+        try:
+            lessons, _ = gradable_lessons(args.lessons or args.numbers or None)
+        except GradingError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        text = classroom.workflow(lessons)
+        if args.out == "autograder.zip":  # the default is the Gradescope zip's: print instead
+            sys.stdout.write(text)
+        else:
+            Path(args.out).write_text(text, encoding="utf-8")
+            print(f"Wrote {args.out} for lessons {', '.join(x.nn for x in lessons)}.")
+        return 0
     lessons = checking.lessons_from_args(args.numbers)
-    report = checking.run_in_process(lessons, args.target)
-    render.print_report(report.to_json(), _console_err())
-    print(classroom.encode(classroom.result(report)))
-    return 0
+    return classroom.main(
+        lessons,
+        args.target,
+        budget=args.budget or classroom.BUDGET_SECONDS,
+        timeout=args.timeout,
+        test_timeout=args.test_timeout,
+    )
 
 
 def _console_err():
@@ -629,8 +652,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--roster",
         metavar="ROSTER.csv",
-        help="a Canvas gradebook export (with a Submission column, or matched on SIS Login "
-        "ID): also writes lms.csv for Canvas's gradebook import",
+        help="the roster your platform exports (Canvas's gradebook export, Moodle's grading "
+        "worksheet, GitHub Classroom's roster) or any CSV with a Submission column: also writes "
+        "that platform's gradebook file (canvas.csv, moodle.csv) and gradebook.csv",
+    )
+    p.add_argument(
+        "--missing",
+        choices=["omit", "zero", "blank"],
+        default="omit",
+        help="what a roster student without a submission gets in canvas.csv and moodle.csv: "
+        "omit (leave their row out, the default: the platform keeps what it has), zero, or "
+        "blank (Canvas then removes a grade it has)",
     )
     p.add_argument(
         "--no-dedup",
@@ -661,20 +693,36 @@ def build_parser() -> argparse.ArgumentParser:
         "autograder",
         cmd_autograder,
         "build a Gradescope autograder zip (`autograder gradescope --out PATH.zip`); print "
-        "GitHub Classroom's result for some lessons (`autograder classroom NN`); "
+        "GitHub Classroom's results for some lessons (`autograder classroom NN`) or its "
+        "workflow (`autograder classroom-workflow --lessons 01,02 [--out FILE]`); "
         "`autograder run` and `autograder verify` are what the zip's scripts call",
     )
-    p.add_argument("action", choices=["gradescope", "classroom", "run", "verify"])
+    p.add_argument(
+        "action", choices=["gradescope", "classroom", "classroom-workflow", "run", "verify"]
+    )
     p.add_argument(
         "numbers",
         nargs="*",
         metavar="NN",
-        help="classroom: the lessons to check (default: all); prints the reporter's result",
+        help="classroom: the lessons to grade (default: all); prints each exercise's result",
     )
     p.add_argument(
         "--target",
         default=os.environ.get(ENV_VAR, "lessons"),
-        help="classroom: whose files to check (as for check; default lessons, or COURSE_TARGET)",
+        help="classroom: whose files to grade (as for check; default lessons, or COURSE_TARGET)",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="classroom: seconds for the whole step (default 240); gradescope: seconds for the "
+        "whole run, kept below Gradescope's timeout (default 540)",
+    )
+    p.add_argument(
+        "--test-timeout",
+        type=float,
+        default=10.0,
+        help="classroom: seconds per test (default 10)",
     )
     p.add_argument("--out", default="autograder.zip", help="the zip to write (gradescope)")
     p.add_argument(
@@ -694,7 +742,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         default=60.0,
-        help="seconds allowed per lesson of a submission (default 60)",
+        help="seconds allowed per test process, one lesson of a submission (default 60; "
+        "within the budget)",
     )
     p = verb(
         "verify",

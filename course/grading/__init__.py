@@ -18,7 +18,7 @@ command.grade_by_lesson and command.reusable); a student's grade is the sum of t
 - gradescope/<student>.json  the same grade as Gradescope's results.json (gradescope);
 - grades.csv              one row per student, one column per exercise, total, status, flags;
 - report.html             the class at a glance, self-contained;
-- lms.csv                 with --roster: a gradebook Canvas imports (lms);
+- canvas.csv, moodle.csv, gradebook.csv  with --roster: the roster's platform's gradebook (lms);
 - grading.json            what was graded and how (lessons, course digest, shard, runner, runs).
 
 The class-wide files are built from the per-student JSON alone, so `grade --shard K/N` on N
@@ -32,7 +32,7 @@ forkserver (the warm parent), child (what runs in the test process), results (a 
 from what the process left, and a student's from their lessons'), flags (review and
 tampering flags), report (JSON, CSV, HTML, merge), command (grade() and the command line),
 gradescope (results.json and the autograder zip), classroom (GitHub Classroom's reporter
-result), lms (the roster and lms.csv).
+results, its workflow), lms (rosters and gradebook files).
 
 Speed. On Linux a warm parent process imports Django, pytest, the graded test modules and the
 framework code the lessons use, and builds the test database once; it forks a child per

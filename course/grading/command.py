@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from course import ROOT
-from course.grading.lms import RosterError, read_roster, write_lms_csv
+from course.grading.lms import RosterError, read_roster, write_gradebooks
 from course.grading.report import META, MergeError, course_digest, merge, write_outputs
 from course.grading.results import Limits, StudentResult, combine, error_result, judge
 from course.grading.runners import RunnerBroken, Stopped, SubprocessRunner, make_runner
@@ -219,6 +219,7 @@ def grade(
     reference: Path = SOLUTIONS_DIR,
     dedup: bool = True,
     roster: Path | None = None,
+    missing: str = "omit",
 ) -> list[StudentResult]:
     """Grade the submissions in `submissions` (or shard K of N of them) and write `out`.
 
@@ -228,8 +229,10 @@ def grade(
     `console`, a rich Console, shows progress (None: quiet); `reference` is the folder of
     reference solutions graded first, which must earn full marks.
 
-    `roster` (a CSV, see course.grading.lms) also writes lms.csv, a gradebook file Canvas
-    imports; grading.json lists who is missing and who is extra.
+    `roster` (the roster a platform exports, see course.grading.lms) also writes that
+    platform's gradebook file (canvas.csv, moodle.csv) and gradebook.csv; `missing` says what a
+    roster student without a submission gets there (omit, zero, blank); grading.json lists
+    who is missing and who is extra.
 
     `dedup` (the default): each lesson of a submission is graded in a test process of its
     own, and identical lesson files are graded once (see grade_by_lesson); False grades each
@@ -313,7 +316,7 @@ def grade(
     if class_roster is not None:
         out.mkdir(parents=True, exist_ok=True)
         records = [result.to_json() for result in results]
-        meta["roster"] = write_lms_csv(records, chosen, class_roster, out)
+        meta["roster"] = write_gradebooks(records, chosen, class_roster, out, missing)
     write_outputs(results, out, reference_result, meta)
     return results
 
@@ -777,6 +780,7 @@ def main(args) -> int:
             console=console,
             dedup=not getattr(args, "no_dedup", False),
             roster=Path(args.roster) if getattr(args, "roster", None) else None,
+            missing=getattr(args, "missing", "omit"),
         )
     except RosterError as exc:
         console.print(f"[red]{escape(str(exc))}[/]")
@@ -797,19 +801,29 @@ def _show_roster(console, out: Path) -> None:
     from rich.markup import escape
 
     matched = json.loads((out / META).read_text(encoding="utf-8")).get("roster") or {}
+    keys = " and ".join(f"`{matched[k]}`" for k in ("id_column", "name_column") if matched.get(k))
+    files = ", ".join(f"{escape(str(out))}/{name}" for name in matched.get("files", []))
     console.print(
-        f"Wrote {escape(str(out))}/lms.csv for {matched.get('students', 0)} students on the "
-        f"roster (submissions matched on its `{escape(str(matched.get('key')))}` column)."
+        f"Wrote {files} for {matched.get('students', 0)} students on the "
+        f"{escape(str(matched.get('platform')))} roster ({matched.get('matched', 0)} matched "
+        f"on its {escape(keys)} column)."
     )
+    left = {
+        "omit": "left out of the platform's file",
+        "zero": "0 in the platform's file",
+        "blank": "blank in the platform's file",
+    }[matched.get("missing_policy", "omit")]
     for label, names in (
-        ("On the roster, no submission (blank in lms.csv)", matched.get("missing") or []),
-        ("Submissions not on the roster (left out of lms.csv)", matched.get("extra") or []),
+        (f"On the roster, no submission ({left})", matched.get("missing") or []),
+        ("Submissions not on the roster (left out of the gradebooks)", matched.get("extra") or []),
     ):
         if names:
             console.print(f"[yellow]{label}:[/] {escape(', '.join(names))}")
 
 
-def merge_main(shards: list[str], out: str, roster: str | None = None) -> int:
+def merge_main(
+    shards: list[str], out: str, roster: str | None = None, missing: str = "omit"
+) -> int:
     """`grade merge SHARD_DIR... --out DIR`: 0 when merged, 2 when the shards do not fit."""
     from rich.console import Console
     from rich.markup import escape
@@ -824,7 +838,7 @@ def merge_main(shards: list[str], out: str, roster: str | None = None) -> int:
         return 2
     if class_roster is not None:
         lessons = [find_lesson(slug) for slug in meta["lessons"]]
-        meta["roster"] = write_lms_csv(records, lessons, class_roster, Path(out))
+        meta["roster"] = write_gradebooks(records, lessons, class_roster, Path(out), missing)
         (Path(out) / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         _show_roster(console, Path(out))
     flagged = sum(bool(r["flags"]) for r in records)

@@ -24,6 +24,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -47,43 +48,67 @@ SOURCE_PARTS = (
     "tests/lessons",
 )
 _SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
-RUN_SECONDS = 1500  # run_autograder gives up here and still writes a results.json
+# Gradescope stops an autograder after the assignment's timeout, 10 minutes unless the
+# instructor raises it (up to 40), and a run it stops gets 0 and shows no test. So the whole
+# run has a budget below that: BUDGET_SECONDS by default, `--budget` to change it together
+# with the timeout on Gradescope's Configure Autograder page.
+GRADESCOPE_DEFAULT_SECONDS = 600
+BUDGET_SECONDS = 540
+STARTUP_SECONDS = 60  # the warm parent, reading the submission, writing results.json
+JOBS = 2
+BACKSTOP_SECONDS = 30  # run_autograder's own `timeout` is the budget plus this
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, while it builds the autograder's image (Ubuntu 22.04 by
-# default): install Python 3.11+ and the course's pinned stack, then check that the reference
-# solutions earn full marks here, so that a broken image fails its build, not the students.
-# COURSE_PYTHON=/path/to/python reuses an interpreter that already has the stack (trying the
-# zip on your own machine).
+# Gradescope runs this once, as root, while it builds the autograder's image. Choose the
+# Ubuntu 24.04 base image: its python3 is 3.12, a final release kept up to date by Ubuntu,
+# and the course needs Python 3.11 or newer. (Ubuntu 22.04's archive has Python 3.10, and its
+# python3.11 package is a release candidate, 3.11.0~rc1: it is refused below.) This installs
+# the course's pinned stack in a virtual environment, then grades the reference solutions
+# with the interpreter chosen, so that an image where they do not earn full marks fails its
+# build, not the students. COURSE_PYTHON=/path/to/python reuses an interpreter that already
+# has the stack (trying the zip on your own machine).
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$SOURCE"
+# A final release (no alpha, beta or release candidate) of Python 3.11 or newer.
+FINAL='import sys; sys.exit(not (sys.version_info >= (3, 11) and sys.version_info.releaselevel == "final"))'
 if [ -n "${COURSE_PYTHON:-}" ]; then
   PY="$COURSE_PYTHON"
 else
+  if ! command -v python3 > /dev/null || ! python3 -c "$FINAL" 2> /dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+  fi
   BASE=""
-  for candidate in python3.13 python3.12 python3.11; do
-    if command -v "$candidate" > /dev/null; then BASE="$candidate"; break; fi
+  for candidate in python3 python3.13 python3.12 python3.11; do
+    if command -v "$candidate" > /dev/null && "$candidate" -c "$FINAL" 2> /dev/null; then
+      BASE="$candidate"
+      break
+    fi
   done
   if [ -z "$BASE" ]; then
-    # Ubuntu 22.04 ships Python 3.10; its archive has 3.11 as a package of its own.
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv
-    BASE=python3.11
+    echo "No final release of Python 3.11 or newer here: choose the Ubuntu 24.04 base image." >&2
+    exit 1
+  fi
+  if ! "$BASE" -m venv --help > /dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
   fi
   "$BASE" -m venv "$SOURCE/.venv"
   "$SOURCE/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$SOURCE"
   "$SOURCE/.venv/bin/python" -m compileall -q -j 0 "$SOURCE/.venv/lib" > /dev/null || true
   PY="$SOURCE/.venv/bin/python"
 fi
+"$PY" -c "$FINAL" || { echo "$PY is not a final release of Python 3.11 or newer." >&2; exit 1; }
 echo "$PY" > "$SOURCE/.autograder-python"
+"$PY" --version
 "$PY" -m course autograder verify
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission. It grades AUTOGRADER_ROOT/submission (default
-# /autograder/submission) with the course's own grader and always leaves
-# AUTOGRADER_ROOT/results/results.json, also when grading itself fails.
+# /autograder/submission) with the course's own grader within the autograder's budget of
+# __BUDGET__ s and always leaves AUTOGRADER_ROOT/results/results.json, also when grading
+# itself fails. The `timeout` below is only a backstop: the grader stops itself in time.
 AUTOGRADER_ROOT="${AUTOGRADER_ROOT:-/autograder}"
 export AUTOGRADER_ROOT
 SOURCE="$AUTOGRADER_ROOT/source"
@@ -91,12 +116,29 @@ RESULTS="$AUTOGRADER_ROOT/results/results.json"
 mkdir -p "$AUTOGRADER_ROOT/results"
 rm -f "$RESULTS"
 PY="$(cat "$SOURCE/.autograder-python" 2> /dev/null || echo "$SOURCE/.venv/bin/python")"
-cd "$SOURCE" && timeout --kill-after=10 __SECONDS__ "$PY" -m course autograder run
+cd "$SOURCE" && timeout --kill-after=5 __SECONDS__ "$PY" -m course autograder run
 if [ ! -s "$RESULTS" ]; then
   printf '%s\\n' '{"score": 0, "output": "The autograder could not grade this submission (it stopped before writing results). Please tell your instructor.", "output_format": "md", "tests": []}' > "$RESULTS"
 fi
 exit 0
-""".replace("__SECONDS__", str(RUN_SECONDS))
+"""
+
+
+def run_autograder_script(budget: float) -> str:
+    return RUN_AUTOGRADER.replace("__BUDGET__", f"{budget:g}").replace(
+        "__SECONDS__", f"{budget + BACKSTOP_SECONDS:g}"
+    )
+
+
+def lesson_timeout(budget: float, lessons: int, timeout: float, jobs: int = JOBS) -> float:
+    """Seconds for one lesson's test process, so that the worst case fits the budget.
+
+    A run grades the reference, then the submission, each lesson in a process of its own,
+    `jobs` at a time: at worst 2 * ceil(lessons / jobs) processes one after another, each
+    stopped at this limit, after STARTUP_SECONDS.
+    """
+    rounds = 2 * -(-max(1, lessons) // jobs)
+    return min(timeout, int((budget - STARTUP_SECONDS) / rounds * 10) / 10)  # rounded down
 
 
 # --------------------------------------------------------------------------- results.json
@@ -175,19 +217,30 @@ def _exercise_output(tests: list[dict], load_error: str | None, error: str | Non
 # ------------------------------------------------------------------------------ the zip
 
 
-def build_zip(out: Path, lessons: list[Lesson], visibility: str, timeout: float) -> list[str]:
-    """Write the autograder zip; returns the names at its root."""
+def build_zip(
+    out: Path,
+    lessons: list[Lesson],
+    visibility: str,
+    timeout: float,
+    budget: float = BUDGET_SECONDS,
+) -> list[str]:
+    """Write the autograder zip; returns the names at its root.
+
+    `timeout` is the most a lesson's test process may take; the zip gives each one
+    lesson_timeout() of the `budget`, the seconds the whole run may take.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     config = {
         "lessons": [lesson.slug for lesson in lessons],
         "visibility": visibility,
-        "timeout": timeout,
+        "timeout": lesson_timeout(budget, len(lessons), timeout),
+        "budget": budget,
     }
     partial = out.with_name(out.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_script(archive, "setup.sh", SETUP_SH)
-        _add_script(archive, "run_autograder", RUN_AUTOGRADER)
+        _add_script(archive, "run_autograder", run_autograder_script(budget))
         archive.writestr(CONFIG, json.dumps(config, indent=1) + "\n")
         for part in SOURCE_PARTS:
             path = ROOT / part
@@ -220,7 +273,8 @@ def read_config() -> dict:
     config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     config.setdefault("lessons", [])
     config.setdefault("visibility", "visible")
-    config.setdefault("timeout", 60.0)
+    config.setdefault("budget", BUDGET_SECONDS)
+    config.setdefault("timeout", lesson_timeout(config["budget"], len(config["lessons"]), 60.0))
     return config
 
 
@@ -251,6 +305,9 @@ def run() -> int:
     results.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     config = read_config()
+    watchdog = threading.Timer(float(config["budget"]), _out_of_time, (results, started, config))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         from course.grading.command import gradable_lessons, grade
 
@@ -263,10 +320,10 @@ def run() -> int:
             (result,) = grade(
                 scratch / "class",
                 out,
-                jobs=2,
                 timeout=float(config["timeout"]),
                 lessons=[lesson.slug for lesson in lessons],
                 scratch=scratch / "work",
+                jobs=JOBS,
             )
             record = json.loads((out / "gradescope" / f"{result.slug}.json").read_text("utf-8"))
         record["execution_time"] = round(time.perf_counter() - started, 1)
@@ -274,6 +331,7 @@ def run() -> int:
             record["visibility"] = config["visibility"]
             for test in record["tests"]:
                 test["visibility"] = config["visibility"]
+        watchdog.cancel()
         _write(results, record)
         print(record["output"])
         for flag in record["extra_data"]["flags"]:
@@ -297,7 +355,30 @@ def run() -> int:
         return 0
 
 
+_written = threading.Lock()
+
+
+def _out_of_time(results: Path, started: float, config: dict) -> None:
+    """The budget is spent: a results.json that says so, before Gradescope's timeout does."""
+    if not _written.acquire(blocking=False):
+        return  # the grade is being written
+    data = {
+        "score": 0.0,
+        "execution_time": round(time.perf_counter() - started, 1),
+        "output": f"Grading did not finish within the autograder's {config['budget']:g} s "
+        "(an endless loop, or a very slow machine). Please tell your instructor.",
+        "output_format": "md",
+        "tests": [],
+    }
+    partial = results.with_name(results.name + ".partial")
+    partial.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    partial.replace(results)
+    print(data["output"])
+    os._exit(0)
+
+
 def _write(path: Path, data: dict) -> None:
+    _written.acquire()  # once the watchdog holds it, this process is ending: wait for that
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(path)

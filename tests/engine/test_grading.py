@@ -713,8 +713,8 @@ def test_names_are_safe_and_unique_as_file_names(tmp_path):
 ROSTER_HEADER = "Student,ID,SIS User ID,SIS Login ID,Section,Submission\n"
 
 
-def test_lms_csv_has_canvas_columns_and_lists_who_is_missing_or_extra(graded, tmp_path):
-    from course.grading.lms import read_roster, write_lms_csv
+def test_canvas_csv_has_canvas_columns_and_lists_who_is_missing_or_extra(graded, tmp_path):
+    from course.grading.lms import read_roster, write_gradebooks
 
     roster = tmp_path / "roster.csv"
     roster.write_text(
@@ -728,10 +728,10 @@ def test_lms_csv_has_canvas_columns_and_lists_who_is_missing_or_extra(graded, tm
         encoding="utf-8",
     )
     records = [record(graded, name) for name in STUDENTS]
-    matched = write_lms_csv(records, [LESSON], read_roster(roster), tmp_path)
+    matched = write_gradebooks(records, [LESSON], read_roster(roster), tmp_path, "blank")
     assert matched["missing"] == ["=Evil, Eve", "Nobody, Ned"]
     assert matched["extra"] == [name for name in STUDENTS if name not in ("alice", "bob")]
-    with (tmp_path / "lms.csv").open(encoding="utf-8", newline="") as source:
+    with (tmp_path / "canvas.csv").open(encoding="utf-8", newline="") as source:
         rows = list(csv.reader(source))
     column = f"Lesson {LESSON.nn}: {LESSON.title}"
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column]
@@ -748,7 +748,7 @@ def test_lms_csv_has_canvas_columns_and_lists_who_is_missing_or_extra(graded, tm
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Name,ID\nAlice,1\n", "needs a `Student` column"),
+        ("Name,ID\nAlice,1\n", "is none this grader knows"),
         (ROSTER_HEADER + "A,1,,,,alice\nB,2,,,,alice\n", "gives the Submission 'alice' to two"),
     ],
     ids=["no-columns", "same-submission-twice"],

@@ -6,17 +6,21 @@ run_autograder grades a full, a partial, a broken and a hostile submission, each
 AUTOGRADER_ROOT, and each results.json is checked against Gradescope's format.
 """
 
+import collections
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import types
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from course.grading import gradescope
 from course.grading.gradescope import results_json
 
 from .conftest import LESSON, SOLUTION, STARTER
@@ -26,7 +30,7 @@ pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the autograder runs on Gradescope's Linux"
 )
 
-SECONDS = 4  # the zip's time limit per lesson: the broken submission's loop costs this
+SECONDS = 15  # the zip's time limit per lesson: the broken submission's loop costs this (a loaded machine needs that much for the reference)
 SOLUTION_TEXT = SOLUTION.read_text(encoding="utf-8")
 STARTER_TEXT = STARTER.read_text(encoding="utf-8")
 FORGERY = {"score": 100, "tests": []}
@@ -181,8 +185,13 @@ def test_a_submission_that_loops_still_gets_a_results_file(graded):
     check_format(results)
     assert results["score"] == 0
     assert all(t["status"] == "failed" for t in results["tests"])
-    assert f"Stopped after {SECONDS:g} s" in results["tests"][0]["output"]
-    assert results["extra_data"]["status"] == "error"
+    output = results["tests"][0]["output"]
+    # The per-test limit (10 s) or the lesson's (SECONDS) stops the loop, whichever comes first.
+    if "did not finish loading within" in output:
+        assert results["extra_data"]["status"] == "fail"  # the code does not load
+    else:
+        assert f"Stopped after {SECONDS:g} s" in output
+        assert results["extra_data"]["status"] == "error"
 
 
 def test_a_hostile_submission_cannot_forge_results_or_read_the_reference(graded):
@@ -227,3 +236,79 @@ def test_course_grade_writes_the_same_shape_for_every_student():
     results = results_json(record, "# Feedback")
     check_format(results)
     assert all(t["output"] == "Not graded: Rejected: a link." for t in results["tests"])
+
+
+def test_a_run_that_outlasts_its_budget_still_writes_results_in_time(autograder, tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(autograder["source"], source, symlinks=True)
+    config = json.loads((source / "autograder.json").read_text("utf-8"))
+    (source / "autograder.json").write_text(json.dumps({**config, "budget": 1}), "utf-8")
+    (tmp_path / "submission" / LESSON.slug).mkdir(parents=True)
+    (tmp_path / "submission" / LESSON.slug / "exercise.py").write_text("while True:\n    pass\n")
+    done = subprocess.run(
+        [str(source / "run_autograder")],
+        env={**os.environ, "AUTOGRADER_ROOT": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "results" / "results.json").read_text("utf-8"))
+    assert (
+        results["score"] == 0 and "did not finish within the autograder's 1 s" in results["output"]
+    )
+
+
+@pytest.mark.parametrize("lessons", [1, 3, 14, 20])
+def test_the_worst_run_fits_the_budget_and_the_budget_gradescopes_default_timeout(lessons):
+    budget = gradescope.BUDGET_SECONDS
+    per_lesson = gradescope.lesson_timeout(budget, lessons, 60.0)
+    rounds = 2 * -(-lessons // gradescope.JOBS)  # the reference, then the submission
+    assert gradescope.STARTUP_SECONDS + rounds * per_lesson <= budget
+    assert per_lesson == min(60.0, per_lesson) and per_lesson > 0
+    script = gradescope.run_autograder_script(budget)
+    (backstop,) = re.findall(r"timeout --kill-after=(\d+) (\d+) ", script)
+    assert int(backstop[1]) + int(backstop[0]) < gradescope.GRADESCOPE_DEFAULT_SECONDS
+
+
+def test_the_zip_records_the_budget_and_each_lessons_share(autograder):
+    config = json.loads((autograder["source"] / "autograder.json").read_text("utf-8"))
+    assert config["budget"] == gradescope.BUDGET_SECONDS
+    assert config["timeout"] == SECONDS  # asked for less than the budget's share
+
+
+def final_check(script: str):
+    """The interpreter test setup.sh applies, as a function of sys.version_info."""
+    (expression,) = re.findall(r"^FINAL='(.+)'$", script, flags=re.M)
+
+    def accepts(version_info) -> bool:
+        fake = types.SimpleNamespace(version_info=version_info)
+
+        def leave(code):
+            raise SystemExit(code)
+
+        fake.exit = leave
+        try:
+            exec(expression.replace("import sys; ", ""), {"sys": fake})
+        except SystemExit as exc:
+            return not exc.code
+        return True
+
+    return accepts
+
+
+def test_setup_sh_installs_a_final_python_and_refuses_a_release_candidate(autograder):
+    script = (autograder["source"] / "setup.sh").read_text("utf-8")
+    assert "Ubuntu 24.04" in script
+    assert "apt-get install -y -qq python3 python3-venv" in script
+    assert "python3.11-venv" not in script, "22.04's python3.11 package is 3.11.0~rc1"
+    accepts = final_check(script)
+    version = collections.namedtuple("version_info", "major minor micro releaselevel serial")
+    assert accepts(version(3, 12, 3, "final", 0))  # Ubuntu 24.04's python3
+    assert accepts(version(3, 11, 7, "final", 0))
+    assert not accepts(version(3, 11, 0, "candidate", 1))  # Ubuntu 22.04's python3.11
+    assert not accepts(version(3, 10, 12, "final", 0))  # Ubuntu 22.04's python3
+    assert accepts(sys.version_info)
+    # Every interpreter setup.sh may use, chosen or given, passes that test first.
+    assert script.count('-c "$FINAL"') >= 3
+    assert '"$PY" -m course autograder verify' in script.splitlines()[-1]
