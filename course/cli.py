@@ -620,7 +620,9 @@ def build_parser() -> argparse.ArgumentParser:
         "submissions",
         nargs="+",
         metavar="SUBMISSIONS",
-        help="a folder with one folder or zip per student (or: merge SHARD_DIR...)",
+        help="a folder with one folder or zip per student, or a platform's download as it came "
+        "(Canvas's submissions.zip, Moodle's zip, a GitHub Classroom clone, or the folder a zip "
+        "was unpacked to); or: merge SHARD_DIR...",
     )
     p.add_argument(
         "--out", default="grading-out", help="where to write results (default: grading-out)"

@@ -3,7 +3,8 @@
 `python -m course grade SUBMISSIONS --out DIR` (and `make grade`) calls command.main();
 grade() does the work and returns one StudentResult per student, sorted by name. SUBMISSIONS
 holds one folder or .zip per student (a full checkout of the course, or just their lesson
-folders). For each one the grader unpacks a zip safely, finds the course inside it and reads
+folders), or is what a platform's "download all" gives (Canvas, GitHub Classroom, Moodle:
+submissions.find_submissions). For each one the grader unpacks a zip safely, finds the course inside it and reads
 only the learner files the manifests name. Each lesson's files then go into a fresh scratch
 target, and that lesson's graded tests run against it in a test process of its own, through
 the same pytest plugin and command line as `course check` (course.checking.pytest_args).

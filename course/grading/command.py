@@ -23,6 +23,8 @@ from course.grading.report import META, MergeError, course_digest, merge, write_
 from course.grading.results import Limits, StudentResult, combine, error_result, judge
 from course.grading.runners import RunnerBroken, Stopped, SubprocessRunner, make_runner
 from course.grading.submissions import (
+    MAX_DOWNLOAD_BYTES,
+    MAX_DOWNLOAD_MEMBERS,
     Submission,
     SubmissionError,
     copy_learner_files,
@@ -31,6 +33,7 @@ from course.grading.submissions import (
     parse_shard,
     read_learner_files,
     select_shard,
+    stage,
     unpack_zip,
     write_learner_files,
 )
@@ -90,14 +93,23 @@ class Grader:
         work = self.scratch / ("r-" + submission.slug)
         shutil.rmtree(work, ignore_errors=True)
         try:
-            boundary = submission.path
-            if submission.path.is_file():
-                work.mkdir(parents=True)
-                boundary = work / "unpacked"
-                unpack_zip(submission.path, boundary)
+            boundary = self._unpacked(submission, work)
             return read_learner_files(find_root(boundary), boundary, self.lessons)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def _unpacked(self, submission: Submission, work: Path) -> Path:
+        """The folder to read a submission from: itself, its zip unpacked, or a platform's
+        loose files put together (submissions.stage)."""
+        if submission.members:
+            work.mkdir(parents=True, exist_ok=True)
+            stage(submission, work / "unpacked", self.lessons)
+            return work / "unpacked"
+        if submission.path.is_file():
+            work.mkdir(parents=True, exist_ok=True)
+            unpack_zip(submission.path, work / "unpacked")
+            return work / "unpacked"
+        return submission.path
 
     def grade_lesson(self, number: int, lesson: Lesson, files: dict[str, bytes]) -> StudentResult:
         """One lesson's learner files, in a test process that holds nothing else.
@@ -158,10 +170,7 @@ class Grader:
         shutil.rmtree(work, ignore_errors=True)
         try:
             work.mkdir(parents=True)
-            boundary = submission.path
-            if submission.path.is_file():
-                boundary = work / "unpacked"
-                unpack_zip(submission.path, boundary)
+            boundary = self._unpacked(submission, work)
             target = work / "target"
             target.mkdir()
             copied = copy_learner_files(find_root(boundary), boundary, target, self.lessons)
@@ -249,11 +258,26 @@ def grade(
     scratch = Path(tempfile.mkdtemp(prefix="course-grade-")) if own_scratch else Path(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
     scratch = scratch.resolve()
-    students, skipped = find_submissions(submissions, exclude=[out, scratch])
+    download = submissions
+    if submissions.is_file():  # a platform's "download all" zip, as it came
+        download = scratch / "download"
+        try:
+            unpack_zip(submissions, download, MAX_DOWNLOAD_BYTES, MAX_DOWNLOAD_MEMBERS)
+        except SubmissionError as exc:
+            if own_scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
+            raise GradingError(str(exc)) from None
+    students, skipped = find_submissions(download, exclude=[out, scratch])
     if shard is not None:
         students = select_shard(students, *shard)
     if skipped:
-        notes.append(f"Skipped {len(skipped)} entries that are neither a folder nor a .zip.")
+        names = ", ".join(entry.name for entry in skipped[:5]) + (
+            ", ..." if len(skipped) > 5 else ""
+        )
+        notes.append(
+            f"Skipped {len(skipped)} entries that are no submission (neither a folder nor a "
+            f".zip, nor a platform's file holding code): {names}."
+        )
     limits = Limits(timeout, test_timeout, memory_mb)
     labels = {str(submissions): "<submissions>", str(scratch): "<scratch>", str(out): "<out>"}
     labels[str(Path(reference).resolve())] = "<reference>"
@@ -293,6 +317,12 @@ def grade(
         if own_scratch:
             shutil.rmtree(scratch, ignore_errors=True)
     _show_notes(console, grader.notes)
+    by_slug = {student.slug: student for student in students}
+    for result in results:  # what the platform said of the submission, kept beside the grade
+        student = by_slug.get(result.slug)
+        if student is not None and student.platform:
+            result.late = student.late
+            result.platform = {"kind": student.platform, "user": student.user}
     if not dedup:
         expected = _test_ids(reference_result)
         for result in results:
@@ -744,9 +774,11 @@ def main(args) -> int:
     console = Console(highlight=False)
     submissions = Path(args.submissions)
     problems = []
-    if not submissions.is_dir():
+    if not (submissions.is_dir() or submissions.suffix.lower() == ".zip" and submissions.is_file()):
         problems.append(
-            f"SUBMISSIONS must be a folder with one folder or .zip per student: {submissions}"
+            "SUBMISSIONS must be a folder with one folder or .zip per student, or a platform's "
+            f"download (Canvas's submissions.zip, Moodle's zip, or the folder either was "
+            f"unpacked to, a GitHub Classroom clone): {submissions}"
         )
     jobs = default_jobs() if args.jobs is None else args.jobs
     if jobs < 1:

@@ -285,17 +285,13 @@ def stage_submission(submission: Path, into: Path, lessons: list[Lesson]) -> Non
     exercise.py, at the top) is put in its lesson's folder when the autograder grades one
     lesson. Links are copied as links, so the grader refuses them as it does in a class.
     """
+    from course.grading.submissions import place_loose_files
+
     into.mkdir(parents=True, exist_ok=True)
     if submission.is_dir():
         shutil.copytree(submission, into, symlinks=True, dirs_exist_ok=True)
-    names = {name for lesson in lessons for name in lesson.learner_files}
-    loose = [into / name for name in names if (into / name).is_file()]
-    if loose and len(lessons) == 1:
-        folder = into / lessons[0].slug
-        if not folder.exists() and not (into / "lessons").exists():
-            folder.mkdir()
-            for path in loose:
-                path.replace(folder / path.name)
+    if not (into / "lessons").exists():
+        place_loose_files(into, lessons)
 
 
 def run() -> int:

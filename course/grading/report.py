@@ -56,7 +56,11 @@ def write_outputs(
         (out / "feedback" / f"{result.slug}.md").write_text(feedback, encoding="utf-8")
         _write_json(out / "gradescope" / f"{result.slug}.json", results_json(record, feedback))
         records.append(record)
-    meta = {**meta, "students": [r.slug for r in results]}
+    meta = {
+        **meta,
+        "students": [r.slug for r in results],
+        "late": [r.name for r in results if r.late],  # as the platform marked them; no penalty
+    }
     if reference is not None:
         meta["reference"] = {
             k: v for k, v in reference.to_json().items() if k not in ("tests", "output")
@@ -76,7 +80,9 @@ def write_class_outputs(records: list[dict], out: Path, meta: dict) -> None:
     columns = [column(lesson, ex) for lesson in lessons for ex in lesson.exercises]
     with (out / "grades.csv").open("w", newline="", encoding="utf-8") as sink:
         writer = csv.writer(sink)
-        writer.writerow(["student", *columns, "total", "possible", "percent", "status", "flags"])
+        writer.writerow(
+            ["student", *columns, "total", "possible", "percent", "status", "late", "flags"]
+        )
         for record in records:
             scores = record["exercises"]
             writer.writerow(
@@ -87,6 +93,7 @@ def write_class_outputs(records: list[dict], out: Path, meta: dict) -> None:
                     record["max_points"],
                     f"{record['percent']:.1f}",
                     record["status"],
+                    "late" if record.get("late") else "",
                     _csv_safe("; ".join(record["flags"])),
                 ]
             )
@@ -165,6 +172,7 @@ def merge(shards: list[Path], out: Path) -> tuple[list[dict], dict]:
         "seconds": max(float(m.get("seconds") or 0) for _, m in metas),
         "created": time.strftime("%Y-%m-%d %H:%M"),
         "students": [r["file"] for r in records],
+        "late": [r["student"] for r in records if r.get("late")],
     }
     _write_json(out / META, merged)
     write_class_outputs(records, out, merged)

@@ -47,6 +47,8 @@ class StudentResult:
     output: str = ""  # the tail of the test process's output, for errors
     loaded_files: dict = field(default_factory=dict)  # lesson slug -> {file: sha256 tested}
     units: dict = field(default_factory=dict)  # lesson slug -> {"key", "reused"}: see combine()
+    late: bool = False  # the platform marked the submission late (Canvas); the grade is not changed
+    platform: dict | None = None  # {"kind", "user"}: the download's platform and its user id
 
     @property
     def possible(self) -> int:
@@ -122,6 +124,8 @@ class StudentResult:
             "flags": self.flags,
             "output": self.output if self.status == "error" else None,
             "units": self.units,
+            "late": self.late,
+            "platform": self.platform,
         }
 
     def feedback(self) -> str:

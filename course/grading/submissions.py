@@ -1,19 +1,22 @@
 """Submissions: find them in a folder, slice them into shards, unpack zips, take the learner files.
 
-Nothing here runs a submission's code. A submission is one folder or .zip per student; only
-the learner files the manifests name are copied out of it, into a fresh target folder that
-the tests then run against.
+Nothing here runs a submission's code. A submission is one folder or .zip per student, named
+after them, or what a platform's "download all" gives (find_submissions reads each layout by
+the platform's own naming rule, cited where it is parsed): Canvas's loose files, a GitHub
+Classroom clone, Moodle's folders or files. Only the learner files the manifests name are
+copied out of it, into a fresh target folder that the tests then run against.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import stat
 import unicodedata
 import zipfile
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from course.manifest import Lesson, all_lessons
@@ -22,6 +25,36 @@ from course.targets import Target
 MAX_ZIP_BYTES = 50 * 1024 * 1024  # uncompressed, all members together
 MAX_ZIP_MEMBERS = 10_000
 MAX_LEARNER_FILE_BYTES = 1024 * 1024
+MAX_DOWNLOAD_BYTES = 4 * 1024 * MAX_ZIP_BYTES  # a whole class's download, unpacked
+MAX_DOWNLOAD_MEMBERS = 200_000
+
+# Canvas's "Download Submissions" (instructure/canvas-lms, lib/content_zipper.rb): get_filename
+# joins the student's sortable name (lowercased, with `_<digits>_` runs taken out), `LATE` when
+# the submission is late, and the Canvas user id with `_`, and drops every non-word character;
+# add_upload_submission then appends `_<attachment id>_<the file's name>`. So Bob Smith's
+# course.zip, handed in late, is `smithbob_LATE_340934_208490284_course.zip` (older Canvas
+# lowercased the whole name: `_late_`). Text entries (`..._text.html`) carry no attachment id and
+# are not code; with anonymous grading the id is `anon_<id>`, which no roster carries.
+CANVAS_FILE = re.compile(
+    r"(?P<name>\w+?)(?:_(?P<late>LATE|late))?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)",
+    re.DOTALL,
+)
+# Moodle's "Download all submissions" (moodle/moodle, mod/assign/classes/downloader.php):
+# get_student_prefix gives the student's full name with `_` turned into spaces, then
+# `_<participant id>` (get_uniqueid_for_user: the number the grading worksheet shows as
+# "Participant 12345"); each submission plugin adds `_<subtype>_<type>`, e.g.
+# `Zoë Müller_12346_assignsubmission_file`, a folder holding the student's files (the default),
+# or, with "Download submissions in folders" off, a prefix of each file's name.
+MOODLE_ENTRY = re.compile(
+    r"(?P<name>[^_]+)_(?P<user>\d+)_(?P<plugin>assignsubmission_[a-z0-9]+)(?:_(?P<file>.+))?",
+    re.DOTALL,
+)
+MOODLE_FILES = "assignsubmission_file"
+# GitHub Classroom: `gh classroom clone student-repos` (github/gh-classroom,
+# cmd/gh-classroom/clone/student-repos) clones every accepted assignment into
+# `<assignment slug>-submissions/<repository name>`, and Classroom names a student's repository
+# `<assignment slug>-<GitHub username>`.
+CLASSROOM_FOLDER = "-submissions"
 
 
 class SubmissionError(Exception):
@@ -30,9 +63,15 @@ class SubmissionError(Exception):
 
 @dataclass(frozen=True)
 class Submission:
-    name: str  # as handed in: the folder's or zip's name without .zip
+    name: str  # as handed in: the folder's or zip's name without .zip, or the platform's prefix
     slug: str  # safe for file names and unique in the class
-    path: Path  # a folder or a .zip
+    path: Path  # a folder or a .zip (for a platform's loose files, the first of them)
+    platform: str = ""  # canvas, classroom or moodle when read from that platform's download
+    user: str = ""  # the student's id on that platform, as the roster it exports holds it
+    late: bool = False  # the platform marked it late (Canvas)
+    # A platform's loose files or folders that together make this submission, each with the
+    # name it had when the student handed it in ("" for a folder): see stage().
+    members: tuple[tuple[Path, str], ...] = ()
 
 
 def safe_name(name: str) -> str:
@@ -48,32 +87,117 @@ def find_submissions(
 ) -> tuple[list[Submission], list[Path]]:
     """The students in `folder`, sorted by name, and the entries that are not submissions.
 
-    Slugs are given over the whole folder, so every shard of a class gives a student the
-    same slug.
+    Each entry is read by the first rule it fits: a folder of a GitHub Classroom clone
+    (`<assignment>-<username>` inside `<assignment>-submissions`), a Canvas file
+    (CANVAS_FILE), a Moodle folder or file (MOODLE_ENTRY), else one folder or .zip named after
+    the student. A platform's entries are grouped by the student's id on that platform, so one
+    student's several files are one submission. Slugs are given over the whole folder, so
+    every shard of a class gives a student the same slug.
     """
-    entries, skipped = [], []
+    found: list[Submission] = []
+    skipped = []
     excluded = {Path(p).resolve() for p in exclude}
+    classroom = (
+        folder.name[: -len(CLASSROOM_FOLDER)] + "-"
+        if folder.name.endswith(CLASSROOM_FOLDER)
+        else None
+    )
+    canvas: dict[str, list] = {}
+    moodle: dict[str, list] = {}
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name == "__MACOSX" or entry.resolve() in excluded:
             continue
+        if classroom and entry.is_dir() and entry.name.startswith(classroom):
+            user = entry.name[len(classroom) :]
+            if user:
+                found.append(Submission(user, "", entry, "classroom", user))
+                continue
+        if entry.is_file() and (match := CANVAS_FILE.fullmatch(entry.name)):
+            canvas.setdefault(match["user"], []).append((entry, match))
+            continue
+        if match := MOODLE_ENTRY.fullmatch(entry.name):
+            if entry.is_dir() != bool(match["file"]):  # a folder, or a file with its name
+                moodle.setdefault(match["user"], []).append((entry, match))
+                continue
         if entry.is_dir():
-            entries.append((entry.name, entry))
+            found.append(Submission(entry.name, "", entry))
         elif entry.is_file() and entry.suffix.lower() == ".zip":
-            entries.append((entry.name[: -len(".zip")], entry))
+            found.append(Submission(entry.name[: -len(".zip")], "", entry))
         else:
             skipped.append(entry)
-    entries.sort(key=lambda item: (item[0], item[1].name))
+    for user, files in canvas.items():
+        first = files[0][1]
+        members = tuple((path, match["file"]) for path, match in files)
+        late = any(match["late"] for _, match in files)
+        name = f"{first['name']}_{user}"
+        found.append(Submission(name, "", files[0][0], "canvas", user, late, members))
+    for user, entries in moodle.items():
+        members = tuple(
+            (path, match["file"] or "")
+            for path, match in entries
+            if match["plugin"] == MOODLE_FILES
+        )
+        if not members:  # online text only: nothing to grade
+            skipped += [path for path, _ in entries]
+            continue
+        name = f"{entries[0][1]['name']}_{user}"
+        found.append(Submission(name, "", members[0][0], "moodle", user, False, members))
+    found.sort(key=lambda item: (item.name, item.path.name))
     submissions, taken = [], set()
-    for name, path in entries:
-        slug = base = safe_name(name)
+    for item in found:
+        slug = base = safe_name(item.name)
         # Case-insensitive: "Alice" and "alice" must not share a file on macOS or Windows.
-        for n in range(2, len(entries) + 2):
+        for n in range(2, len(found) + 2):
             if slug.lower() not in taken:
                 break
             slug = f"{base}-{n}"
         taken.add(slug.lower())
-        submissions.append(Submission(name, slug, path))
+        submissions.append(replace(item, slug=slug))
     return submissions, skipped
+
+
+def stage(submission: Submission, dest: Path, lessons: Sequence[Lesson]) -> None:
+    """Put a platform submission's members together in `dest`, as one folder handed in.
+
+    A folder's content is copied (links as links, which read_learner_files then refuses), a
+    .zip is unpacked, any other file takes the name the student gave it; a .zip found at the
+    top afterwards (a Moodle folder holding the student's zip) is unpacked too, and a lone
+    learner file goes into its lesson's folder when one lesson is graded.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for path, original in submission.members:
+        if path.is_symlink():
+            raise SubmissionError(f"Rejected: {path.name} is a link.")
+        if path.is_dir():
+            shutil.copytree(path, dest, symlinks=True, dirs_exist_ok=True)
+            continue
+        name = PurePosixPath(original.replace("\\", "/")).name
+        if name.lower().endswith(".zip"):
+            unpack_zip(path, dest)
+            continue
+        if not name or (dest / name).exists():
+            raise SubmissionError(
+                f"{submission.name} handed in two files named {name!r}; hand in one."
+            )
+        shutil.copyfile(path, dest / name)
+    if not _holds_lessons(dest):
+        for archive in sorted(p for p in dest.iterdir() if p.suffix.lower() == ".zip"):
+            if archive.is_file() and not archive.is_symlink():
+                unpack_zip(archive, dest)
+    place_loose_files(dest, lessons)
+
+
+def place_loose_files(folder: Path, lessons: Sequence[Lesson]) -> None:
+    """A lone learner file at the top of `folder` (exercise.py) goes into its lesson's folder,
+    when one lesson is graded and `folder` holds no lessons yet."""
+    if len(lessons) != 1 or _holds_lessons(folder):
+        return
+    (lesson,) = lessons
+    loose = [folder / name for name in lesson.learner_files if (folder / name).is_file()]
+    if loose:
+        (folder / lesson.slug).mkdir()
+        for path in loose:
+            path.replace(folder / lesson.slug / path.name)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -93,28 +217,35 @@ def select_shard(submissions: list[Submission], k: int, n: int) -> list[Submissi
     return submissions[k - 1 :: n]
 
 
-def unpack_zip(archive: Path, dest: Path) -> None:
+def unpack_zip(
+    archive: Path,
+    dest: Path,
+    max_bytes: int = MAX_ZIP_BYTES,
+    max_members: int = MAX_ZIP_MEMBERS,
+) -> None:
     """Unpack `archive` into `dest`, refusing anything that could write elsewhere or explode."""
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
-            _check_members(archive.name, infos)
-            _extract(archive.name, zf, infos, dest)
+            _check_members(archive.name, infos, max_bytes, max_members)
+            _extract(archive.name, zf, infos, dest, max_bytes)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
         raise SubmissionError(f"{archive.name} could not be unpacked: {exc}") from None
 
 
-def _check_members(label: str, infos: list[zipfile.ZipInfo]) -> None:
+def _check_members(
+    label: str, infos: list[zipfile.ZipInfo], max_bytes: int, max_members: int
+) -> None:
     """Reject the whole zip before writing anything: a partial unpack would mislead."""
-    if len(infos) > MAX_ZIP_MEMBERS:
+    if len(infos) > max_members:
         raise SubmissionError(
-            f"Rejected {label}: it has {len(infos)} members; at most {MAX_ZIP_MEMBERS} are accepted."
+            f"Rejected {label}: it has {len(infos)} members; at most {max_members} are accepted."
         )
     declared = sum(info.file_size for info in infos)
-    if declared > MAX_ZIP_BYTES:
+    if declared > max_bytes:
         raise SubmissionError(
             f"Rejected {label}: it unpacks to {declared / 2**20:.0f} MB; "
-            f"at most {MAX_ZIP_BYTES // 2**20} MB are accepted."
+            f"at most {max_bytes // 2**20} MB are accepted."
         )
     for info in infos:
         name = info.filename.replace("\\", "/")
@@ -135,7 +266,9 @@ def _check_members(label: str, infos: list[zipfile.ZipInfo]) -> None:
             raise SubmissionError(f"Rejected {label}: the member {info.filename!r} is encrypted.")
 
 
-def _extract(label: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], dest: Path) -> None:
+def _extract(
+    label: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], dest: Path, max_bytes: int
+) -> None:
     # Count the bytes actually written: a member's declared size is the zip's own claim.
     written = 0
     for info in infos:
@@ -150,9 +283,9 @@ def _extract(label: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], dest
         with zf.open(info) as source, path.open("wb") as sink:
             while chunk := source.read(1 << 16):
                 written += len(chunk)
-                if written > MAX_ZIP_BYTES:
+                if written > max_bytes:
                     raise SubmissionError(
-                        f"Rejected {label}: it unpacks to more than {MAX_ZIP_BYTES // 2**20} MB."
+                        f"Rejected {label}: it unpacks to more than {max_bytes // 2**20} MB."
                     )
                 sink.write(chunk)
 

@@ -494,7 +494,16 @@ def test_grades_csv_has_a_row_per_student_and_a_column_per_exercise(graded):
     with (graded.out / "grades.csv").open(encoding="utf-8", newline="") as source:
         rows = list(csv.reader(source))
     exercises = [f"{LESSON.nn}.{e.id}" for e in LESSON.exercises]
-    assert rows[0] == ["student", *exercises, "total", "possible", "percent", "status", "flags"]
+    assert rows[0] == [
+        "student",
+        *exercises,
+        "total",
+        "possible",
+        "percent",
+        "status",
+        "late",
+        "flags",
+    ]
     assert [row[0] for row in rows[1:]] == STUDENTS
     alice = dict(zip(rows[0], rows[1], strict=True))
     assert alice == {
@@ -504,9 +513,10 @@ def test_grades_csv_has_a_row_per_student_and_a_column_per_exercise(graded):
         "possible": "10",
         "percent": "100.0",
         "status": "pass",
+        "late": "",
         "flags": "",
     }
-    statuses = {row[0]: row[-2] for row in rows[1:]}
+    statuses = {row[0]: row[-3] for row in rows[1:]}
     assert [name for name, status in statuses.items() if status == "error"] == [
         "heidi",
         "mallory",
