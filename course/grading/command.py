@@ -833,7 +833,7 @@ def _show_roster(console, out: Path) -> None:
     from rich.markup import escape
 
     matched = json.loads((out / META).read_text(encoding="utf-8")).get("roster") or {}
-    keys = " and ".join(f"`{matched[k]}`" for k in ("id_column", "name_column") if matched.get(k))
+    keys = " or ".join(f"`{matched[k]}`" for k in ("id_column", "name_column") if matched.get(k))
     files = ", ".join(f"{escape(str(out))}/{name}" for name in matched.get("files", []))
     console.print(
         f"Wrote {files} for {matched.get('students', 0)} students on the "

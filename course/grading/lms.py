@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +74,14 @@ class Roster:
         """The roster row of a graded student, matched exactly, or None."""
         source = record.get("platform") or {}
         if source.get("kind") == self.platform and self.id_column:
-            return self.by_id.get(str(source.get("user", "")))
+            user = str(source.get("user", ""))
+            row = self.by_id.get(user)
+            if row is not None and self.platform == "canvas":
+                # Canvas's file names start with the sortable name: a name that ends in
+                # `_<digits>` could pose as another student's id, so both must agree.
+                if record["student"] != f"{canvas_name(row.get('Student', ''))}_{user}":
+                    return None
+            return row
         if self.name_column:
             return self.by_name.get(record["student"])
         return None
@@ -83,6 +91,13 @@ class Roster:
             if row.get(column):
                 return row[column]
         return next((value for value in row.values() if value), "(empty row)")
+
+
+def canvas_name(sortable_name: str) -> str:
+    """A sortable name as Canvas writes it in its download's file names (ContentZipper:
+    `_<digits>_` runs joined, lowercased, every non-word character dropped)."""
+    name = re.sub(r"_(\d+)_", r"\1", unicodedata.normalize("NFC", sortable_name)).lower()
+    return re.sub(r"\W", "", name)
 
 
 def read_roster(path: Path) -> Roster:

@@ -33,7 +33,9 @@ MAX_DOWNLOAD_MEMBERS = 200_000
 # the submission is late, and the Canvas user id with `_`, and drops every non-word character;
 # add_upload_submission then appends `_<attachment id>_<the file's name>`. So Bob Smith's
 # course.zip, handed in late, is `smithbob_LATE_340934_208490284_course.zip` (older Canvas
-# lowercased the whole name: `_late_`). Text entries (`..._text.html`) carry no attachment id and
+# lowercased the whole name: `_late_`). A sortable name may end in `_<digits>`, so the first
+# `_<digits>_<digits>_` is not always the ids: the roster checks the name part as well
+# (course.grading.lms.canvas_name). Text entries (`..._text.html`) carry no attachment id and
 # are not code; with anonymous grading the id is `anon_<id>`, which no roster carries.
 CANVAS_FILE = re.compile(
     r"(?P<name>\w+?)(?:_(?P<late>LATE|late))?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)",
@@ -102,7 +104,7 @@ def find_submissions(
         if folder.name.endswith(CLASSROOM_FOLDER)
         else None
     )
-    canvas: dict[str, list] = {}
+    canvas: dict[tuple[str, str], list] = {}
     moodle: dict[str, list] = {}
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name == "__MACOSX" or entry.resolve() in excluded:
@@ -113,7 +115,8 @@ def find_submissions(
                 found.append(Submission(user, "", entry, "classroom", user))
                 continue
         if entry.is_file() and (match := CANVAS_FILE.fullmatch(entry.name)):
-            canvas.setdefault(match["user"], []).append((entry, match))
+            # By name and id: a file whose name part differs is not that student's (below).
+            canvas.setdefault((match["name"], match["user"]), []).append((entry, match))
             continue
         if match := MOODLE_ENTRY.fullmatch(entry.name):
             if entry.is_dir() != bool(match["file"]):  # a folder, or a file with its name
@@ -125,11 +128,10 @@ def find_submissions(
             found.append(Submission(entry.name[: -len(".zip")], "", entry))
         else:
             skipped.append(entry)
-    for user, files in canvas.items():
-        first = files[0][1]
+    for (handle, user), files in canvas.items():
         members = tuple((path, match["file"]) for path, match in files)
         late = any(match["late"] for _, match in files)
-        name = f"{first['name']}_{user}"
+        name = f"{handle}_{user}"
         found.append(Submission(name, "", files[0][0], "canvas", user, late, members))
     for user, entries in moodle.items():
         members = tuple(

@@ -81,6 +81,8 @@ def canvas(tmp_path_factory):
         "ngleeli_late_340936_208490310_l01.zip": zipped({FILE: STARTER_TEXT}),
         "ngleeli_late_340936_208490311_notes.txt": "I ran out of time.",
         "smithbob_LATE_340934_text.html": "<p>a text entry is not code</p>",
+        # A sortable name set to `x_340935` would pose as Zoë's id: kept apart, never matched.
+        "x_340935_340934_208490320_course.zip": zipped({FILE: SOLUTION_TEXT}),
     }
     archive = base / "submissions.zip"
     with zipfile.ZipFile(archive, "w") as sink:
@@ -93,11 +95,16 @@ def canvas(tmp_path_factory):
 
 def test_canvas_zip_grades_each_student_once_matched_by_canvas_id(canvas):
     base, results = canvas
-    assert sorted(results) == ["müllerzoë_340935", "ngleeli_340936", "smithbob_340934"]
+    assert sorted(results) == [
+        "müllerzoë_340935",
+        "ngleeli_340936",
+        "smithbob_340934",
+        "x_340935",
+    ]
     meta = json.loads((base / "out" / "grading.json").read_text(encoding="utf-8"))
     roster = meta["roster"]
     assert roster["platform"] == "canvas" and roster["id_column"] == "ID"
-    assert roster["matched"] == 3 and roster["extra"] == []
+    assert roster["matched"] == 3 and roster["extra"] == ["x_340935"]
     assert roster["missing"] == ["Smith, Bobby"], "never guessed from a similar name"
     rows = table(base / "out" / "canvas.csv")
     assert rows[0]["Student"].strip() == "Points Possible"
@@ -105,7 +112,7 @@ def test_canvas_zip_grades_each_student_once_matched_by_canvas_id(canvas):
     column = f"Lesson {LESSON.nn}: {LESSON.title}"
     assert set(by_id) == {"340934", "340935", "340936"}  # Bobby left out: Canvas keeps his
     assert by_id["340934"][column] == str(LESSON.points)
-    assert 0 < float(by_id["340935"][column]) < LESSON.points
+    assert 0 < float(by_id["340935"][column]) < LESSON.points  # Zoë's own file, not x's
     assert by_id["340936"][column] == "0"
 
 
