@@ -267,7 +267,6 @@ CRITERIA_TO_DO = {
     "l10_jwt",
     "l11_signup_otp",
     "l12_lists_that_scale",
-    "l14_testing_your_api",
 }
 
 
