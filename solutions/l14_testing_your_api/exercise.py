@@ -81,8 +81,11 @@ def test_e1_list_shows_only_your_courses(as_alice, alice, bob):
 
 
 def test_e1_someone_elses_course_is_a_404(as_alice, bob):
+    # Bob's course exists: a 404 for a code nobody has would prove nothing.
     Course.objects.create(code="B1", title="Bob's", owner=bob)
     assert as_alice.get(course_url("B1")).status_code == status.HTTP_404_NOT_FOUND
+    assert as_alice.delete(course_url("B1")).status_code == status.HTTP_404_NOT_FOUND
+    assert Course.objects.filter(code="B1", owner=bob).exists()
 
 
 def test_e1_list_makes_one_query_however_many_courses(alice, django_assert_num_queries):
@@ -126,9 +129,11 @@ def test_e2_session_write_without_csrf_token_is_refused(alice):
 def test_e2_session_write_with_csrf_token_is_accepted(alice):
     client = APIClient(enforce_csrf_checks=True)
     assert client.login(username="alice", password=PASSWORD)
-    client.get(reverse("rest_framework:login"))  # a page with a form sets the csrftoken cookie
+    # Any page that renders {% csrf_token %} sets the csrftoken cookie: DRF's login page does.
+    client.get(reverse("rest_framework:login"))
     token = client.cookies["csrftoken"].value
     reply = client.post(LIST_URL, NEW_COURSE, format="json", HTTP_X_CSRFTOKEN=token)
+    # 201 is this test's point; the create test of E1 reads the row back.
     assert reply.status_code == status.HTTP_201_CREATED, reply.data
 
 
@@ -136,7 +141,9 @@ def test_e2_session_write_with_csrf_token_is_accepted(alice):
 
 
 def invite(client, code, email="ann@example.com"):
-    return client.post(reverse("l14:course-invite", kwargs={"code": code}), {"email": email})
+    # format="json": without it, APIClient sends the body as multipart form data.
+    url = reverse("l14:course-invite", kwargs={"code": code})
+    return client.post(url, {"email": email}, format="json")
 
 
 def token_from(message):
@@ -158,7 +165,9 @@ def test_e3_the_emailed_token_enrols_within_its_lifetime(as_alice, alice):
         invite(as_alice, "A1")
         clock.shift(timedelta(days=6, hours=23))
         reply = APIClient().post(
-            reverse("l14:join"), {"token": token_from(mail.outbox[0]), "name": "Ann"}
+            reverse("l14:join"),
+            {"token": token_from(mail.outbox[0]), "name": "Ann"},
+            format="json",
         )
     assert reply.status_code == status.HTTP_201_CREATED, reply.data
     assert Enrolment.objects.filter(course__code="A1", student__email="ann@example.com").exists()
@@ -170,7 +179,9 @@ def test_e3_the_token_expires_after_seven_days(as_alice, alice):
         invite(as_alice, "A1")
         clock.shift(timedelta(days=7, minutes=1))
         reply = APIClient().post(
-            reverse("l14:join"), {"token": token_from(mail.outbox[0]), "name": "Ann"}
+            reverse("l14:join"),
+            {"token": token_from(mail.outbox[0]), "name": "Ann"},
+            format="json",
         )
     assert reply.status_code == status.HTTP_400_BAD_REQUEST
     assert "expired" in str(reply.data["token"])

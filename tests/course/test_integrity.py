@@ -266,7 +266,6 @@ CRITERIA_TO_DO = {
     "l09_permissions",
     "l10_jwt",
     "l11_signup_otp",
-    "l14_testing_your_api",
 }
 
 

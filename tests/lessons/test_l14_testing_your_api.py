@@ -135,6 +135,12 @@ def test_e1_catches_lists_everyones_courses(verdicts):
 
 
 @E1
+def test_e1_catches_shows_someone_elses_course(verdicts):
+    """Some test of yours fails when someone else's course answers 200 at its detail URL."""
+    check_catches(verdicts, "e1_shows_someone_elses_course")
+
+
+@E1
 def test_e1_catches_list_n_plus_one(verdicts):
     """Some test of yours fails when the list makes a query per course."""
     check_catches(verdicts, "e1_list_n_plus_one")
@@ -192,3 +198,15 @@ def test_e3_catches_invite_mails_the_inviter(verdicts):
 def test_e3_catches_invitation_never_expires(verdicts):
     """Some test of yours fails when an invitation still works after its 7 days."""
     check_catches(verdicts, "e3_invitation_never_expires")
+
+
+@E3
+def test_e3_catches_invitation_lasts_14_days(verdicts):
+    """Some test of yours fails when an invitation lasts 14 days where the text says 7."""
+    check_catches(verdicts, "e3_invitation_lasts_14_days")
+
+
+@E3
+def test_e3_catches_invitation_lasts_seven_seconds(verdicts):
+    """Some test of yours fails when an invitation stops enrolling long before its 7 days."""
+    check_catches(verdicts, "e3_invitation_lasts_seven_seconds")
