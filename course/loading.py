@@ -83,10 +83,15 @@ def import_lesson_urls(lesson: Lesson):
 
 
 def load_error(lesson: Lesson) -> LoadError | None:
-    """None when the lesson imports; otherwise what is broken and where."""
+    """None when the lesson imports; otherwise what is broken and where.
+
+    A learner file that is a test module is not imported here: it runs only in the processes
+    of course/mutation.py, which tell it nothing of the grading (a syntax error shows there).
+    """
     try:
-        for module in lesson.learner_modules().values():
-            importlib.import_module(module)
+        if lesson.tested_module is None:
+            for module in lesson.learner_modules().values():
+                importlib.import_module(module)
         import_lesson_urls(lesson)
     except (Exception, SystemExit) as exc:  # a learner's code may raise, or exit, at import
         return describe(exc, lesson)

@@ -5,31 +5,54 @@ module those tests exercise (`[mutation] module = "api.py"`). The course ships *
 that module: `solutions/lNN_topic/mutants/eN_<what_goes_wrong>.diff`, each one change to it,
 whose first line says the change in a sentence (the same format as a known mistake, read by
 course/mistakes.py). A learner's tests are good when they pass on the reference and fail on
-each mutant.
+each mutant, and they earn credit only by what they observe of the API's behaviour.
 
-`run_learner_tests()` runs the target's test module once, in a fresh Python process
-(`python -I -B -m course.mutation REQUEST`), as one pytest session that collects the module
-once per implementation: the reference in file order, the reference in reverse order (a test
-that passes only after another one depends on it) and every mutant. Before each copy is
-imported, the tested module is swapped for that implementation (built in memory, nothing is
-written) and the URLconf is dropped, so `reverse()`, the test client and the views the
-learner imported all see the same implementation. The graded tests of the lesson read the
-verdicts (`Verdicts`) from one such run per pytest session, so `course check`, the notebook's
-check cell, `pytest --target` and `course grade` all grade alike.
+`run_learner_tests()` runs the target's test module once per implementation, each time in a
+process of its own that knows nothing but "run these tests against this code":
 
-A separate process, because pytest and pytest-django cannot run a second session (a second
-test database, a second set of fixtures) inside the graded test that needs it. Under the
-grader the test process refuses to start processes; it makes one exception, for exactly this
-command with the grader's own limits in it, and the new process installs the same audit hook
-before it reads the learner's file (course/grading/child.py, Guard).
+- the reference in file order, the reference with the tests in reverse order (a test that
+  passes only after another one depends on it), two *equivalents* (the reference rebuilt by
+  course/equivalents.py from a random seed: renamed locals, reordered definitions, constants
+  written as calls, one in file order and one reversed), and every mutant, rewritten the
+  same way from a seed of its own;
+- in an order shuffled for each run, so that counting runs tells nothing;
+- each implementation installed as the tested module under its usual name and file (the
+  file on disk is always the reference's), so nothing in the process names the run. A test
+  that pins the module's text, bytecode or names fails on an equivalent and counts for
+  nothing (`Verdicts.sound`).
+
+The processes are forked, one per implementation, from a warm process that has imported
+Django and pytest (`python -I -B -m course.mutation`), so a run costs a fork, not an import;
+where there is no fork (Windows) that process runs one implementation and exits. The warm
+process holds one job at a time, reads the next only when the last one ended, and never runs
+learner code; the job comes on its stdin, the verdicts go back on its stdout, each line
+tagged with a random nonce of that job. A run that did not say it finished (an early exit, a
+crash, a report that does not match the tests collected) counts as not run: on the reference
+it is an error, on a mutant it catches nothing.
+
+What the learner's code still could look at is watched (`Watch`, an audit hook installed in
+each forked process before the learner's file is compiled): the code of functions
+(`__code__`, `dis`, `marshal`, `inspect`), the stack, the garbage collector, pytest's plugin
+manager, and files read outside the learner's folder. A test that does any of these counts
+for nothing and its message says where; under the grader they also become review flags.
+
+Under the grader the test process refuses to start processes; it makes one exception, for
+exactly this command with the grader's own limits in it, and each forked process installs the
+same audit hook (course/grading/child.py, Guard) before it reads the learner's file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import queue
+import random
+import secrets
+import subprocess
 import sys
-import tempfile
+import threading
+import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +65,14 @@ from course.mistakes import NAME_RE, MistakeError, Patch, apply, diff_text, pars
 
 REFERENCE = "reference"
 REVERSED = "reference-reversed"
+# The reference rebuilt with another text: a test must pass on them too to count.
+EQUIVALENTS = ("equivalent-1", "equivalent-2")
+REFERENCE_LIKE = (REFERENCE, REVERSED, *EQUIVALENTS)
 # Seconds one learner test may take, and the whole run (every implementation) at most.
 LEARNER_TEST_TIMEOUT = 10
-RUN_TIMEOUT = 120
+RUN_TIMEOUT = 180
+# Warm processes that run implementations side by side (each forks one run at a time).
+WARM_PROCESSES = 2
 # Set by the grader's test process (course/grading/child.py): its limits, which the nested run
 # must carry and keep.
 GUARD_ENV = "COURSE_GRADER_GUARD"
@@ -114,9 +142,11 @@ class Verdicts:
 
     lesson: Lesson
     runs: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
-    run_errors: dict[str, str] = field(default_factory=dict)  # a copy that did not collect
+    run_errors: dict[str, str] = field(default_factory=dict)  # a run that did not report
     error: str | None = None  # the run as a whole failed
-    output: str = ""  # the end of what the nested pytest printed
+    output: str = ""  # the end of what the reference's pytest printed
+    # What a test did that earns no credit: {test: [why, ...]}; "" for the module's top level.
+    looked: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def tests(self) -> list[str]:
@@ -130,29 +160,58 @@ class Verdicts:
     def status(self, run: str, test: str) -> tuple[str, str]:
         return self.runs.get(run, {}).get(test, ("missing", "it did not run"))
 
+    def looked_at(self, test: str) -> list[str]:
+        """What `test` (or the module's top level) read that is not the API's behaviour."""
+        return list(dict.fromkeys(self.looked.get("", []) + self.looked.get(test, [])))
+
     def wrong(self, test: str) -> str | None:
-        """Why `test` is a wrong test (it fails on the reference, in some order), or None."""
+        """Why `test` cannot count (it fails on the reference or on an equivalent of it, in
+        some order, or it looks at the code or the grader), or None."""
         status, message = self.status(REFERENCE, test)
         if status in ("fail", "error"):
             return f"{test} fails on the reference API: {message}"
+        looked = self.looked_at(test)
+        if looked:
+            return (
+                f"{test} {'; '.join(looked)}. A test earns credit only by what it observes of "
+                "the API through requests, the database, mail and time, so this one counts for "
+                "nothing (and is flagged for review)"
+            )
+        for run in REFERENCE_LIKE[1:]:
+            if run in self.run_errors:
+                return (
+                    f"{test} did not report on a run of the reference API: {self.run_errors[run]}"
+                )
         reversed_status, reversed_message = self.status(REVERSED, test)
         if status == "pass" and reversed_status in ("fail", "error"):
             return (
                 f"{test} passes when your tests run in file order, but fails when they run in "
                 f"reverse order: {reversed_message}. It depends on what an earlier test left behind"
             )
+        for run in EQUIVALENTS:
+            other, other_message = self.status(run, test)
+            if status == "pass" and other in ("fail", "error"):
+                return (
+                    f"{test} passes on the reference API but fails on a copy of it that behaves "
+                    f"the same and is written differently: {other_message}. It checks how the "
+                    "code is written, not what the API does"
+                )
         return None
 
     def sound(self) -> list[str]:
-        """The tests that pass on the reference in both orders: only they can catch a mutant."""
+        """The tests that pass on the reference in both orders and on its equivalents, and
+        look at nothing but the API: only they can catch a mutant."""
         return [
             t
             for t in self.tests
-            if self.status(REFERENCE, t)[0] == "pass" and self.status(REVERSED, t)[0] == "pass"
+            if all(self.status(run, t)[0] == "pass" for run in REFERENCE_LIKE)
+            and not self.looked_at(t)
         ]
 
     def catchers(self, mutant: str) -> list[str]:
         """The sound tests that fail on `mutant`."""
+        if mutant in self.run_errors:
+            return []
         return [t for t in self.sound() if self.status(mutant, t)[0] in ("fail", "error")]
 
 
@@ -181,222 +240,229 @@ def guard_of(request: dict) -> dict:
     return json.loads(json.dumps({key: request.get(key) for key in keys}, default=str))
 
 
-def command(request: dict) -> list[str]:
-    """The nested run's command line: isolated (-I: no PYTHON* variables, no script folder on
-    the path) and writing no bytecode (-B)."""
-    return [sys.executable, "-I", "-B", "-m", "course.mutation", json.dumps(request)]
+def command(guard: dict | None) -> list[str]:
+    """The warm process's command line: isolated (-I: no PYTHON* variables, no script folder on
+    the path), writing no bytecode (-B), and carrying the grader's limits, if any. The same for
+    every run: nothing in it names an implementation."""
+    return [sys.executable, "-I", "-B", "-m", "course.mutation", json.dumps({"guard": guard})]
 
 
 def is_nested_run(argv, guard: dict) -> bool:
-    """True when `argv` is exactly a nested run that keeps the grader's `guard` (Guard's test)."""
+    """True when `argv` is exactly the warm process, keeping the grader's `guard` (Guard's test)."""
     argv = list(argv) if isinstance(argv, (list, tuple)) else []
-    if len(argv) != 6 or argv[:5] != command({})[:5]:
+    if len(argv) != 6 or argv[:5] != command(None)[:5]:
         return False
     try:
         request = json.loads(argv[5])
     except (TypeError, ValueError):
         return False
-    return isinstance(request, dict) and request.get("guard") == guard
+    return isinstance(request, dict) and request == {"guard": guard}
+
+
+@dataclass
+class Job:
+    """One implementation to run the learner's tests on; only `source` and `reverse` leave here."""
+
+    run: str
+    source: str
+    reverse: bool = False
+
+
+def plan(lesson: Lesson) -> list[Job]:
+    """Every implementation of one graded run, in a new random order, the rewrites new too."""
+    from course.equivalents import rewrite
+
+    chance = random.SystemRandom()
+    reference = reference_source(lesson)
+    jobs = [Job(REFERENCE, reference), Job(REVERSED, reference, reverse=True)]
+    jobs += [
+        Job(run, rewrite(reference, secrets.randbits(64)), reverse=index % 2 == 1)
+        for index, run in enumerate(EQUIVALENTS)
+    ]
+    jobs += [Job(m.name, rewrite(m.source(), secrets.randbits(64))) for m in lesson.mutants]
+    chance.shuffle(jobs)
+    return jobs
 
 
 def run_learner_tests(lesson: Lesson, target: str, timeout: float = RUN_TIMEOUT) -> Verdicts:
-    """Run the target's test module of `lesson` against the reference and every mutant."""
-    import subprocess
+    """Run the target's test module of `lesson` against the reference, its equivalents and
+    every mutant, each in a process of its own."""
+    from course import targets
 
     guard = json.loads(os.environ[GUARD_ENV]) if os.environ.get(GUARD_ENV) else None
-    with tempfile.TemporaryDirectory(prefix="course-mutation-") as scratch:
-        out = Path(scratch) / "verdicts.json"
-        request = {"lesson": lesson.slug, "target": target, "out": str(out), "guard": guard}
-        try:
-            done = subprocess.run(
-                command(request), cwd=ROOT, capture_output=True, text=True, timeout=timeout
-            )
-        except subprocess.TimeoutExpired:
-            return Verdicts(lesson, error=f"your tests did not finish within {timeout:g} s")
-        if not out.exists():
-            output = (done.stdout + done.stderr)[-2000:]
-            return Verdicts(
-                lesson,
-                error=f"your tests stopped before they reported (exit {done.returncode}):\n{output}",
-            )
-        data = json.loads(out.read_text(encoding="utf-8"))
-    runs = {
-        run: {test: tuple(verdict) for test, verdict in tests.items()}
-        for run, tests in data["runs"].items()
+    parsed = targets.Target.parse(target)
+    path = parsed.learner_file(lesson, lesson.learner_files[0])
+    data = parsed.read(path)
+    if data is None:
+        return Verdicts(lesson, error=f"{path} does not exist")
+    # What was tested, for the grader (the learner's module is never imported here).
+    targets.LOADED[str(path)] = hashlib.sha256(data).hexdigest()
+    base = {
+        "lesson": lesson.slug,
+        "target": target,
+        "learner": data.decode("utf-8", errors="replace"),
     }
-    return Verdicts(lesson, runs, data.get("errors", {}), output=done.stdout[-1500:])
+    verdicts = Verdicts(lesson)
+    deadline = time.monotonic() + timeout
+    jobs = plan(lesson)
+    reports: dict[str, dict] = {}
+
+    def work():
+        warm = _Warm(guard)
+        try:
+            while True:
+                try:
+                    job = jobs.pop()
+                except IndexError:
+                    return
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    verdicts.error = f"your tests did not finish within {timeout:g} s"
+                    return
+                reports[job.run] = warm.run(
+                    {**base, "source": job.source, "reverse": job.reverse}, left
+                )
+        finally:
+            warm.close()
+
+    workers = [threading.Thread(target=work) for _ in range(WARM_PROCESSES)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for run, report in sorted(reports.items()):
+        _record(verdicts, run, report)
+    return _check_consistency(verdicts)
 
 
-# ------------------------------------------------------------------------ the nested run
+class _Warm:
+    """The warm process: one job at a time on its stdin, tagged records back on its stdout."""
 
+    def __init__(self, guard: dict | None):
+        self.guard = guard
+        self.process: subprocess.Popen | None = None
+        self.lines: queue.Queue = queue.Queue()
 
-class Implementations:
-    """Swap the tested module between the reference and the mutants, in memory."""
+    def _start(self) -> subprocess.Popen:
 
-    def __init__(self, lesson: Lesson):
-        self.lesson = lesson
-        self.package = f"lessons.{lesson.slug}"
-        self.name = f"{self.package}.{Path(lesson.tested_module).stem}"
-        self.file = str(lesson.folder / lesson.tested_module)
-        self.sources = {REFERENCE: reference_source(lesson)}
-        self.sources.update({m.name: m.source() for m in lesson.mutants})
-        self.modules: dict[str, types.ModuleType] = {}
-        self.active: str | None = None
+        process = subprocess.Popen(
+            command(self.guard),
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+        )
+        lines = queue.Queue()
 
-    def activate(self, name: str) -> None:
-        """Make `name` the implementation every import, URL and view sees from now on."""
-        if self.active == name:
-            return
-        import importlib
+        def pump():
+            for line in process.stdout:
+                lines.put(line)
+            lines.put(None)
 
-        from django.urls import clear_url_caches
+        threading.Thread(target=pump, daemon=True).start()
+        self.lines = lines
+        return process
 
-        package = importlib.import_module(self.package)
-        module = self.modules.get(name)
-        if module is None:
-            module = types.ModuleType(self.name)
-            module.__file__ = self.file
-            module.__package__ = self.package
-            sys.modules[self.name] = module
-            exec(compile(self.sources[name], self.file, "exec", dont_inherit=True), module.__dict__)
-            self.modules[name] = module
-        sys.modules[self.name] = module
-        setattr(package, self.name.rsplit(".", 1)[1], module)
-        # The views are bound when a URLconf is imported: drop it, the next request imports it.
-        for stale in ("playground_project.urls", f"{self.package}.urls"):
-            sys.modules.pop(stale, None)
-        clear_url_caches()
-        self.active = name
-
-
-class MutationPlugin:
-    """Collect the learner's module once per run, each against its implementation; record verdicts."""
-
-    def __init__(self, lesson: Lesson, learner_path: Path, target):
-        self.lesson = lesson
-        self.learner_path = learner_path
-        self.target = target
-        self.implementations = Implementations(lesson)
-        names = [m.name for m in lesson.mutants]
-        # (run, implementation, reversed)
-        self.plan = [(REFERENCE, REFERENCE, False), (REVERSED, REFERENCE, True)] + [
-            (name, name, False) for name in names
-        ]
-        self.runs: dict[str, dict[str, list[str]]] = {run: {} for run, _, _ in self.plan}
-        self.errors: dict[str, str] = {}
-        self.names: dict[str, tuple[str, str]] = {}  # nodeid -> (run, test)
-
-    def pytest_pycollect_makemodule(self, module_path, parent):
-        if Path(module_path) == self.learner_path:
-            return Runs.from_parent(parent, path=Path(module_path), plugin=self)
-        return None
-
-    def pytest_collection_modifyitems(self, session, config, items):
-        groups: dict[str, list] = {}
-        for item in items:
-            module = _learner_module_of(item)
-            if module is None:
+    def run(self, job: dict, timeout: float) -> dict:
+        """{"records": [...], "output": str, "ended": status or None} for one job."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = self._start()
+        nonce = secrets.token_hex(16)
+        job = {**job, "nonce": nonce, "timeout": timeout}
+        records, output, ended = [], [], None
+        try:
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            return {"records": [], "output": "", "ended": None}
+        deadline = time.monotonic() + timeout + 5
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                self.process = None  # it ended: the next job starts a new one
+                break
+            # Tagged anywhere in the line: the learner's output may not end with a newline.
+            at = line.find(f"{nonce} ")
+            if at < 0:
+                output.append(line)
                 continue
-            groups.setdefault(module.run, []).append(item)
-            # The test's name within its module: test_x, or TestCase::test_x.
-            self.names[item.nodeid] = (module.run, item.nodeid[len(module.nodeid) + 2 :])
-        ordered = []
-        for run, _impl, backwards in self.plan:
-            group = groups.pop(run, [])
-            ordered += group[::-1] if backwards else group
-        items[:] = ordered
+            output.append(line[:at])
+            try:
+                record = json.loads(line[at + len(nonce) + 1 :])
+            except ValueError:
+                continue
+            if "ended" in record:
+                ended = record["ended"]
+                break
+            records.append(record)
+        return {"records": records, "output": "".join(output)[-2000:], "ended": ended}
 
-    def pytest_collectreport(self, report):
-        if report.failed:
-            run = report.nodeid.rsplit("::", 1)[-1]
-            if run in self.runs:  # a LearnerModule's nodeid ends with its run's name
-                self.errors[run] = (getattr(report, "longreprtext", "") or str(report.longrepr))[
-                    -1500:
-                ]
-
-    def pytest_runtest_logreport(self, report):
-        if report.nodeid not in self.names:
-            return
-        run, test = self.names[report.nodeid]
-        verdict = self.runs[run].setdefault(test, ["pass", ""])
-        if report.failed and verdict[0] == "pass":
-            verdict[0] = "fail" if report.when == "call" else "error"
-            message = getattr(report, "learner_message", None) or report.longreprtext
-            verdict[1] = _short(message)
-        elif report.skipped and verdict[0] == "pass":
-            verdict[0] = "skip"
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
 
 
-def _short(message: str, limit: int = 600) -> str:
-    """A learner test's failure in a few lines: pytest's explanation without object addresses."""
-    lines = [line for line in str(message).splitlines() if " object at 0x" not in line]
-    message = " ".join(" ".join(lines[:4]).split())
-    return message if len(message) <= limit else message[: limit - 1] + "…"
-
-
-def _learner_module_of(item) -> LearnerModule | None:
-    node = item
-    while node is not None and not isinstance(node, LearnerModule):
-        node = node.parent
-    return node
-
-
-class Runs(pytest.File):
-    """The learner's test file: one copy of its module per run."""
-
-    def __init__(self, *, plugin: MutationPlugin, **kwargs):
-        super().__init__(**kwargs)
-        self.plugin = plugin
-
-    def collect(self):
-        for run, implementation, _backwards in self.plugin.plan:
-            node = LearnerModule.from_parent(
-                self, path=self.path, name=run, nodeid=f"{self.nodeid}::{run}"
+def _record(verdicts: Verdicts, run: str, report: dict) -> None:
+    """Read one run's records into `verdicts`: only a run that says it finished counts."""
+    done = next((r for r in report["records"] if "done" in r), None)
+    for record in report["records"]:
+        if "looked" in record:
+            key = record.get("test") or ""
+            reason = f"{record['looked']} at {record['where']}"
+            reasons = verdicts.looked.setdefault(key, [])
+            if reason not in reasons:
+                reasons.append(reason)
+    errors = [r["collect_error"] for r in report["records"] if "collect_error" in r]
+    if errors:
+        verdicts.run_errors[run] = errors[0]
+    if run == REFERENCE:
+        verdicts.output = report["output"][-1500:]
+    if done is None:
+        if not errors:
+            verdicts.run_errors[run] = (
+                "your tests stopped before pytest reported their results"
+                + (f" (exit status {report['ended']})" if report["ended"] is not None else "")
+                + (f":\n{report['output'][-1200:]}" if report["output"].strip() else "")
             )
-            node.run = run
-            node.implementation = implementation
-            yield node
+        return
+    collected = done.get("collected", [])
+    results = {test: tuple(verdict) for test, verdict in done.get("verdicts", {}).items()}
+    if list(results) != collected and set(results) != set(collected):
+        verdicts.run_errors[run] = (
+            "pytest's report does not match the tests it collected: did a test change how "
+            "pytest reports?"
+        )
+        return
+    verdicts.runs[run] = {
+        test: results.get(test, ("missing", "it did not run")) for test in collected
+    }
 
 
-class LearnerModule(pytest.Module):
-    """The learner's module, imported afresh against one implementation."""
-
-    run: str
-    implementation: str
-
-    @property
-    def plugin(self) -> MutationPlugin:
-        return self.parent.plugin
-
-    def _getobj(self):
-        plugin = self.plugin
-        plugin.implementations.activate(self.implementation)
-        return _load_learner_module(plugin.lesson, plugin.target, self.path, self.config)
-
-    def setup(self):
-        # Before the module's first test: its implementation serves every request.
-        self.plugin.implementations.activate(self.implementation)
-        super().setup()
+def _check_consistency(verdicts: Verdicts) -> Verdicts:
+    """Every run must collect the tests the reference collected."""
+    expected = set(verdicts.runs.get(REFERENCE, {}))
+    for run, tests in list(verdicts.runs.items()):
+        if run != REFERENCE and set(tests) != expected:
+            verdicts.run_errors[run] = (
+                "your module collected other tests on this run than on the reference "
+                f"({', '.join(sorted(set(tests) ^ expected)[:3])})"
+            )
+            del verdicts.runs[run]
+    return verdicts
 
 
-def _load_learner_module(lesson: Lesson, target, path: Path, config) -> types.ModuleType:
-    """A fresh module from the target's learner file, with pytest's assertion messages."""
-    import ast
-
-    from _pytest.assertion.rewrite import rewrite_asserts
-
-    name = next(iter(lesson.learner_modules().values()))
-    source = target.read(path)
-    if source is None:
-        raise FileNotFoundError(f"{path} does not exist")
-    tree = ast.parse(source, filename=str(path))
-    rewrite_asserts(tree, source, str(path), config)
-    module = types.ModuleType(name)
-    module.__file__ = str(path)
-    module.__package__ = name.rpartition(".")[0]
-    sys.modules[name] = module
-    exec(compile(tree, str(path), "exec", dont_inherit=True), module.__dict__)
-    return module
+# ------------------------------------------------------------------------ the warm process
 
 
 def _isolate_environment() -> None:
@@ -407,25 +473,185 @@ def _isolate_environment() -> None:
     sys.dont_write_bytecode = True
 
 
-def main(argv: list[str]) -> int:
-    """`python -I -B -m course.mutation REQUEST`: run one learner test module on every implementation."""
-    request = json.loads(argv[0])
+# What a run imports besides the lessons' own modules (which the target decides, and of which
+# lesson 14's are the implementation under test): the framework, pytest's plugins.
+_WARM_MODULES = (
+    "pytest_django",
+    "time_machine",
+    "pytest_timeout",
+    "pdb",
+    "xml.etree.ElementTree",
+    "markdown_it",
+    "platformdirs.pytest_plugin",
+    "_pytest.debugging",
+    "_pytest.faulthandler",
+    "_pytest.helpconfig",
+    "_pytest.junitxml",
+    "_pytest.pastebin",
+    "_pytest.setuponly",
+    "_pytest.setupplan",
+    "_pytest.skipping",
+    "_pytest.stepwise",
+    "_pytest.threadexception",
+    "_pytest.tracemalloc",
+    "_pytest.unittest",
+    "course.pytest_plugin",
+    "course.loading",
+    "playground_project.middleware",
+    "playground_project.openapi",
+    "playground_project.views",
+    "django.test",
+    "django.contrib.admindocs.views",
+    "django.contrib.auth.views",
+    "django.contrib.auth.backends",
+    "django.contrib.auth.context_processors",
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.middleware",
+    "django.contrib.messages.middleware",
+    "django.contrib.messages.storage.fallback",
+    "django.contrib.messages.context_processors",
+    "django.contrib.staticfiles.views",
+    "django.core.mail.backends.locmem",
+    "django.middleware.clickjacking",
+    "django.middleware.common",
+    "django.middleware.security",
+    "django.template.context_processors",
+    "drf_spectacular.views",
+    "drf_spectacular.openapi",
+    "drf_spectacular.contrib.rest_framework_simplejwt",
+    "drf_spectacular.contrib.django_filters",
+    "rest_framework.test",
+    "rest_framework.viewsets",
+    "rest_framework.routers",
+    "rest_framework.authtoken.views",
+    "rest_framework.urls",
+    "rest_framework.schemas.openapi",
+    "rest_framework.filters",
+    "rest_framework_simplejwt.views",
+    "rest_framework_simplejwt.authentication",
+)
+
+
+def serve(argv: list[str]) -> int:
+    """`python -I -B -m course.mutation HEADER`: run jobs from stdin, each in a forked process.
+
+    Without fork, run the first job in this process and exit: the parent starts another.
+    """
+    guard = json.loads(argv[0]).get("guard")
     _isolate_environment()
-    guard = request.get("guard")
+    import django
+
+    django.setup()
+    import importlib
+
+    for name in _WARM_MODULES:  # imported once here rather than in every run
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    from django.db import connections
+
+    from course.grading import child, forkserver
+
+    # The test database, built once and restored by each run (as the grader's children do);
+    # it holds the course's tables, nothing of any implementation.
+    forkserver._warm_templates()
+    image, original = forkserver._database_image(nomigrations=True)
+    connections.close_all()
+    child.DATABASE_IMAGE = (image, original) if image else None
+
+    if not hasattr(os, "fork"):
+        line = sys.stdin.readline()
+        return _run_job(json.loads(line), guard) if line else 0
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        job = json.loads(line)
+        nonce, timeout = job["nonce"], float(job["timeout"])
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                code = _run_job(job, guard)
+            finally:
+                _flush()
+                os._exit(code)
+        # This process keeps no job: the next fork sees none of this one.
+        del job, line
+        status = _wait(pid, timeout)
+        sys.stdout.write(f"{nonce} {json.dumps({'ended': status})}\n")
+        sys.stdout.flush()
+
+
+def _wait(pid: int, timeout: float) -> int | str:
+    import signal
+
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "killed: time limit"
+        time.sleep(0.02)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:  # a learner may have replaced or closed them
+            pass
+
+
+# ------------------------------------------------------------------------ one run
+
+
+class Channel:
+    """Tagged JSON lines to the parent, on a copy of stdout taken before pytest captures it."""
+
+    def __init__(self, nonce: str):
+        self.nonce = nonce
+        self.fd = os.dup(1)
+
+    def send(self, record: dict) -> None:
+        try:
+            os.write(self.fd, f"\n{self.nonce} {json.dumps(record, default=str)}\n".encode())
+        except OSError:
+            pass
+
+
+def _run_job(job: dict, guard: dict | None) -> int:
+    """Run the learner's tests on `job["source"]` in this process; report on the channel."""
+    import pytest
+
+    from course import targets
+    from course.manifest import find_lesson
+
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # the warm process's jobs are not for the learner's code
+    os.close(devnull)
+    channel = Channel(job.pop("nonce"))
+    lesson = find_lesson(job["lesson"])
+    target = targets.Target.parse(job["target"])
+    learner_path = target.learner_file(lesson, lesson.learner_files[0])
+    log = None
     if guard:
         from course.grading.child import EventLog, Guard
         from course.grading.limits import EVENTS
 
         log = EventLog(Path(guard["run"]) / EVENTS)
         sys.addaudithook(Guard(guard, log, allow_nested=False))
+    plugin = RunPlugin(lesson, learner_path, job["learner"], bool(job["reverse"]), channel)
+    sys.addaudithook(Watch(lesson, learner_path, plugin, channel, log))
+    _install(lesson, job.pop("source"))
+    from course.grading.child import use_database_image
 
-    from course import targets
-    from course.manifest import find_lesson
-
-    lesson = find_lesson(request["lesson"])
-    target = targets.Target.parse(request["target"])
-    learner_path = target.learner_file(lesson, lesson.learner_files[0])
-    plugin = MutationPlugin(lesson, learner_path, target)
+    use_database_image()
     code = pytest.main(
         [
             str(learner_path),
@@ -434,7 +660,7 @@ def main(argv: list[str]) -> int:
             f"--rootdir={learner_path.parent}",
             f"--confcutdir={learner_path.parent}",
             f"-c={ROOT / 'pyproject.toml'}",
-            f"--target={request['target']}",
+            f"--target={job['target']}",
             # Only the course's configuration: no conftest.py from beside the learner's file.
             "--noconftest",
             f"--timeout={LEARNER_TEST_TIMEOUT}",
@@ -448,16 +674,288 @@ def main(argv: list[str]) -> int:
         ],
         plugins=[plugin],
     )
-    payload = {
-        "exit": int(code),
-        "runs": {
-            run: {test: list(verdict) for test, verdict in tests.items()}
-            for run, tests in plugin.runs.items()
-        },
-        "errors": plugin.errors,
-    }
-    Path(request["out"]).write_text(json.dumps(payload), encoding="utf-8")
+    channel.send(
+        {
+            "done": True,
+            "exit": int(code),
+            "collected": plugin.collected,
+            "verdicts": plugin.verdicts,
+        }
+    )
     return int(code)
+
+
+def _install(lesson: Lesson, source: str) -> None:
+    """Make `source` the tested module, under its usual name and file, before anything imports it."""
+    import importlib
+
+    package_name = f"lessons.{lesson.slug}"
+    name = f"{package_name}.{Path(lesson.tested_module).stem}"
+    file = str(lesson.folder / lesson.tested_module)
+    package = importlib.import_module(package_name)
+    module = types.ModuleType(name)
+    module.__file__ = file
+    module.__package__ = package_name
+    sys.modules[name] = module
+    exec(compile(source, file, "exec", dont_inherit=True), module.__dict__)
+    setattr(package, name.rsplit(".", 1)[1], module)
+
+
+class RunPlugin:
+    """Collect the learner's module from the source handed over; record each test's verdict."""
+
+    def __init__(self, lesson: Lesson, learner_path: Path, learner: str, reverse: bool, channel):
+        self.lesson = lesson
+        self.learner_path = learner_path
+        self.learner = learner
+        self.reverse = reverse
+        self.channel = channel
+        self.collected: list[str] = []
+        self.verdicts: dict[str, list[str]] = {}
+        self.names: dict[str, str] = {}  # nodeid -> test
+        self.current: str | None = None
+
+    def pytest_configure(self, config):
+        # Reading the plugin manager from a learner's frame is recorded (Watch).
+        config.__class__ = _watched_config(type(config))
+
+    def pytest_pycollect_makemodule(self, module_path, parent):
+        if Path(module_path) == self.learner_path:
+            return LearnerModule.from_parent(parent, path=Path(module_path), plugin=self)
+        return None
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        mine = [item for item in items if Path(item.path) == self.learner_path]
+        for item in mine:
+            file_id = item.nodeid.split("::", 1)[0]
+            self.names[item.nodeid] = item.nodeid[len(file_id) + 2 :]
+        self.collected = [self.names[item.nodeid] for item in mine]
+        items[:] = mine[::-1] if self.reverse else mine
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            text = getattr(report, "longreprtext", "") or str(report.longrepr)
+            self.channel.send({"collect_error": text[-1500:]})
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.current = self.names.get(nodeid)
+
+    def pytest_runtest_logreport(self, report):
+        test = self.names.get(report.nodeid)
+        if test is None:
+            return
+        verdict = self.verdicts.setdefault(test, ["pass", ""])
+        if report.failed and verdict[0] == "pass":
+            verdict[0] = "fail" if report.when == "call" else "error"
+            message = getattr(report, "learner_message", None) or report.longreprtext
+            verdict[1] = _short(message)
+        elif report.skipped and verdict[0] == "pass":
+            verdict[0] = "skip"
+        if report.when == "teardown":
+            self.current = None
+
+
+def _watched_config(cls):
+    """A subclass of pytest's Config whose `pluginmanager` and `hook` note a learner's reads."""
+
+    def getter(name):
+        def get(self):
+            caller = sys._getframe(1).f_code.co_filename
+            if caller == self.__dict__.get("_course_learner_file"):
+                sys.audit("course.pluginmanager", name)
+            return self.__dict__[name]
+
+        def put(self, value):
+            self.__dict__[name] = value
+
+        return property(get, put)
+
+    return type(
+        cls.__name__, (cls,), {"pluginmanager": getter("pluginmanager"), "hook": getter("hook")}
+    )
+
+
+def _short(message: str, limit: int = 600) -> str:
+    """A learner test's failure in a few lines: pytest's explanation without object addresses."""
+    lines = [line for line in str(message).splitlines() if " object at 0x" not in line]
+    message = " ".join(" ".join(lines[:4]).split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+class LearnerModule(pytest.Module):
+    """The learner's module, compiled from the source the parent read, with pytest's asserts."""
+
+    def __init__(self, *, plugin: RunPlugin, **kwargs):
+        super().__init__(**kwargs)
+        self.plugin = plugin
+        self.config.__dict__["_course_learner_file"] = str(self.path)
+
+    def _getobj(self):
+        import ast
+
+        from _pytest.assertion.rewrite import rewrite_asserts
+
+        plugin = self.plugin
+        name = next(iter(plugin.lesson.learner_modules().values()))
+        source = plugin.learner
+        tree = ast.parse(source, filename=str(self.path))
+        rewrite_asserts(tree, source.encode(), str(self.path), self.config)
+        module = types.ModuleType(name)
+        module.__file__ = str(self.path)
+        module.__package__ = name.rpartition(".")[0]
+        sys.modules[name] = module
+        exec(compile(tree, str(self.path), "exec", dont_inherit=True), module.__dict__)
+        return module
+
+
+# ------------------------------------------------------------------------ what is watched
+
+# Audit events that look at code, the stack or the process's objects, and what they mean.
+_LOOKS = {
+    "object.__getattr__": "reads the code of a function or a frame ({detail})",
+    "sys._getframe": "walks the stack (sys._getframe)",
+    "sys._current_frames": "walks the stack (sys._current_frames)",
+    "gc.get_objects": "walks the process's objects (gc.get_objects)",
+    "gc.get_referrers": "walks the process's objects (gc.get_referrers)",
+    "gc.get_referents": "walks the process's objects (gc.get_referents)",
+    "sys.settrace": "traces the code (sys.settrace)",
+    "sys.setprofile": "traces the code (sys.setprofile)",
+    "marshal.dumps": "serialises code (marshal)",
+    "marshal.loads": "loads code (marshal)",
+    "marshal.dump": "serialises code (marshal)",
+    "marshal.load": "loads code (marshal)",
+    "code.__new__": "builds code objects",
+    "function.__new__": "builds functions from code objects",
+    "course.pluginmanager": "asks pytest for its plugins (config.{detail})",
+    "ctypes.dlopen": "uses native code (ctypes)",
+    "ctypes.cdata": "uses native code (ctypes)",
+    "ctypes.call_function": "uses native code (ctypes)",
+}
+# Only when the learner's own line makes the call: the standard library calls these for itself.
+_DIRECT = {"sys._getframe"}
+_READS = {"open", "os.listdir", "os.scandir"}
+
+
+def _stdlib_folders() -> tuple[str, ...]:
+    """The standard library's folder (where `os` lives: never a virtual environment's)."""
+    folder = os.path.dirname(os.__file__)
+    return tuple({os.path.normcase(f) + os.sep for f in (folder, os.path.realpath(folder))})
+
+
+def _is_stdlib(filename: str, stdlib: tuple[str, ...]) -> bool:
+    if filename.startswith("<"):  # frozen modules: the import system, runpy, codecs
+        return True
+    filename = os.path.normcase(filename)
+    return filename.startswith(stdlib) and "site-packages" not in filename
+
+
+class Watch:
+    """An audit hook in each run: what the learner's code looks at besides the API.
+
+    Recorded, on the channel (the verdicts name the test and the line) and, under the grader,
+    in its event log (review flags): the events in `_LOOKS` made by the learner's code, also
+    through the standard library (`inspect.getsource`, `dis`), and files it reads outside its
+    own folder: the course's other files (the tested module, the mutants, the reference), other
+    processes' /proc entries. Reads by the import system, Django, pytest are not the learner's.
+    """
+
+    def __init__(self, lesson: Lesson, learner_path: Path, plugin: RunPlugin, channel, log):
+
+        self.learner = str(learner_path)
+        self.folder = os.path.normcase(os.path.realpath(learner_path.parent)) + os.sep
+        self.course = os.path.normcase(os.path.realpath(ROOT)) + os.sep
+        self.environment = os.path.normcase(os.path.realpath(sys.prefix)) + os.sep
+        self.tested = os.path.normcase(os.path.realpath(lesson.folder / lesson.tested_module))
+        self.stdlib = _stdlib_folders()
+        self.own = (__file__, sys.modules[Watch.__module__].__file__)
+        self.plugin = plugin
+        self.channel = channel
+        self.log = log
+        self.busy = False
+        self.seen: set[tuple] = set()
+
+    def __call__(self, event: str, args: tuple) -> None:
+        if self.busy or (event not in _LOOKS and event not in _READS):
+            return
+        self.busy = True
+        try:
+            self._handle(event, args)
+        finally:
+            self.busy = False
+
+    def _handle(self, event: str, args: tuple) -> None:
+        if event in _READS:
+            path = args[0] if args else None
+            if (
+                event == "open"
+                and len(args) > 1
+                and isinstance(args[1], str)
+                and set(args[1]) & set("wax+")
+            ):
+                return
+            if not isinstance(path, (str, bytes, os.PathLike)):
+                return
+            text = os.path.normcase(os.path.realpath(os.fsdecode(path)))
+            if not self._outside(text):
+                return
+            where = self._learner_line(direct=False, imports_too=False)
+            if where:
+                shown = text[len(self.course) :] if text.startswith(self.course) else text
+                shown = shown.replace(os.sep, "/")
+                self._note("read", f"reads {shown}, outside its own folder", where, event=shown)
+            return
+        detail = ""
+        if event == "object.__getattr__":
+            detail = str(args[1]) if len(args) > 1 else ""
+        elif event == "course.pluginmanager":
+            detail = str(args[0]) if args else "pluginmanager"
+        where = self._learner_line(direct=event in _DIRECT, imports_too=True)
+        if where:
+            self._note("looked", _LOOKS[event].format(detail=detail), where, event=detail or event)
+
+    def _outside(self, path: str) -> bool:
+        if path == self.tested:
+            return True
+        if path.startswith(self.folder):
+            return False
+        if path.startswith("/proc/"):
+            return not path.startswith((f"/proc/{os.getpid()}/", "/proc/self/"))
+        return path.startswith(self.course) and not path.startswith(self.environment)
+
+    def _learner_line(self, direct: bool, imports_too: bool) -> str | None:
+        """`exercise.py, line N` when the learner's code made the call, itself or through the
+        standard library; None when the import system, or any other library, did."""
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_code.co_filename in self.own:
+            frame = frame.f_back
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename == self.learner:
+                parts = Path(filename).parts
+                return f"lessons/{parts[-2]}/{parts[-1]}, line {frame.f_lineno}"
+            if direct:
+                return None
+            if filename.startswith("<frozen importlib") and not imports_too:
+                return None
+            if not _is_stdlib(filename, self.stdlib):
+                return None
+            frame = frame.f_back
+        return None
+
+    def _note(self, kind: str, why: str, where: str, event: str = "") -> None:
+        test = self.plugin.current
+        key = (why, where, test)
+        if key in self.seen or len(self.seen) > 100:
+            return
+        self.seen.add(key)
+        self.channel.send({"looked": why, "where": where, "test": test})
+        if self.log is not None:
+            record = {"kind": kind, "event": event or why, "detail": event or why, "where": where}
+            self.log.write(record)
+
+
+def main(argv: list[str]) -> int:
+    return serve(argv)
 
 
 if __name__ == "__main__":
@@ -465,6 +963,5 @@ if __name__ == "__main__":
     try:
         exit_code = main(sys.argv[1:])
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         os._exit(exit_code)  # no atexit handler a learner's test module registered runs

@@ -30,6 +30,12 @@ _SUSPICIOUS = {
     "introspection": re.compile(
         r"\bsys\s*\.\s*(?:_getframe|settrace|setprofile)\b|\bgc\s*\.|\binspect\b"
     ),
+    "code or the grader's objects": re.compile(
+        r"\b(?:__code__|co_code|co_consts|co_names|__closure__|__globals__|f_back|f_locals|"
+        r"f_globals|tb_frame|pluginmanager|getsource\w*|getsourcelines|linecache)\b|"
+        r"^\s*(?:from|import)\s+(?:dis|marshal)\b|\b(?:dis|marshal)\s*\.",
+        re.M,
+    ),
     "processes or files": re.compile(
         r"\b(?:subprocess|multiprocessing|ctypes|signal|atexit|shutil|socket)\b|"
         r"\bos\s*\.\s*(?:system|popen|fork|kill|remove|unlink|rename|replace|walk|listdir|scandir|chdir)\b|"
@@ -63,6 +69,9 @@ def review_flags(sources: dict[str, bytes]) -> list[str]:
         patterns = dict(_SUSPICIOUS)
         if _is_test_module(path):
             patterns["test machinery"] = _MACHINERY_IN_TESTS
+            tested = _tested_module(path)
+            if tested:
+                patterns["the tested module's objects"] = tested
         found.update(label for label, pattern in patterns.items() if pattern.search(code))
     return [f"review: code uses {', '.join(sorted(found))}"] if found else []
 
@@ -76,6 +85,24 @@ def _is_test_module(path: str) -> bool:
         return len(parts) >= 2 and find_lesson(parts[-2]).tested_module is not None
     except LookupError:
         return False
+
+
+def _tested_module(path: str) -> re.Pattern | None:
+    """Imports of the module a learner's test module tests (its tests should send requests)."""
+    from course.manifest import find_lesson
+
+    parts = path.replace("\\", "/").split("/")
+    try:
+        lesson = find_lesson(parts[-2])
+    except LookupError:
+        return None
+    stem = lesson.tested_module.removesuffix(".py")
+    package = re.escape(f"lessons.{lesson.slug}")
+    return re.compile(
+        rf"^\s*from\s+(?:{package}|\.)\s+import\s+[^#\n]*\b{stem}\b|"
+        rf"^\s*(?:from|import)\s+(?:{package}|\.?)\.{stem}\b|\bresolve\s*\(|\.cls\b|view_class",
+        re.M,
+    )
 
 
 # Python 3.12+ splits f-strings into several tokens; their literal text is FSTRING_MIDDLE.
@@ -112,6 +139,10 @@ def runtime_flags(events: list[dict], changed: list[str]) -> list[str]:
             label = f"tampering: {label} (refused)"
         elif kind == "flag":
             label = "review: looked inside the test process"
+        elif kind == "looked":
+            label = "review: looked at code, the stack or the grader's objects, not the API"
+        elif kind == "read":
+            label = "review: read files outside its folder"
         else:
             continue
         detail = str(event.get("detail") or event.get("event") or "")

@@ -99,37 +99,62 @@ def verdicts(runs):
 
 
 def test_verdicts_tell_wrong_order_dependent_and_sound_tests_apart():
-    """Only a test that passes on the reference in both orders can catch a mutant."""
+    """Only a test that passes on the reference in both orders, and on its equivalents, and
+    looks at nothing but the API, can catch a mutant."""
+    good = {"test_e1_good": ("pass", ""), "test_e1_pins_code": ("pass", "")}
     result = verdicts(
         {
             mutation.REFERENCE: {
-                "test_e1_good": ("pass", ""),
+                **good,
                 "test_e1_wrong": ("fail", "assert 201 == 403"),
                 "test_e1_after_another": ("pass", ""),
+                "test_e1_reads_code": ("pass", ""),
             },
             mutation.REVERSED: {
-                "test_e1_good": ("pass", ""),
+                **good,
                 "test_e1_wrong": ("fail", "assert 201 == 403"),
                 "test_e1_after_another": ("fail", "assert 401 == 200"),
+                "test_e1_reads_code": ("pass", ""),
+            },
+            mutation.EQUIVALENTS[0]: {
+                "test_e1_good": ("pass", ""),
+                "test_e1_pins_code": ("fail", "assert 'ab12' == 'cd34'"),
+                "test_e1_wrong": ("fail", "assert 201 == 403"),
+                "test_e1_after_another": ("pass", ""),
+                "test_e1_reads_code": ("pass", ""),
+            },
+            mutation.EQUIVALENTS[1]: {
+                **good,
+                "test_e1_wrong": ("fail", "x"),
+                "test_e1_after_another": ("fail", "x"),
+                "test_e1_reads_code": ("pass", ""),
             },
             "e1_bug": {
-                "test_e1_good": ("pass", ""),
+                **good,
                 "test_e1_wrong": ("fail", "assert 201 == 403"),
                 "test_e1_after_another": ("fail", "x"),
+                "test_e1_reads_code": ("fail", "x"),
             },
             "e1_other": {
                 "test_e1_good": ("fail", "assert 200 == 201"),
+                "test_e1_pins_code": ("fail", "x"),
                 "test_e1_wrong": ("pass", ""),
                 "test_e1_after_another": ("pass", ""),
+                "test_e1_reads_code": ("fail", "x"),
             },
         }
     )
+    result.looked["test_e1_reads_code"] = ["reads the code of a function (__code__) at line 9"]
     assert result.sound() == ["test_e1_good"]
     assert "fails on the reference API: assert 201 == 403" in result.wrong("test_e1_wrong")
     assert "reverse order: assert 401 == 200" in result.wrong("test_e1_after_another")
+    assert "written differently" in result.wrong("test_e1_pins_code")
+    assert "__code__) at line 9" in result.wrong("test_e1_reads_code")
     assert result.wrong("test_e1_good") is None
     assert result.catchers("e1_bug") == []  # failed only by tests that are wrong anyway
     assert result.catchers("e1_other") == ["test_e1_good"]
+    result.run_errors["e1_other"] = "your tests stopped before pytest reported their results"
+    assert result.catchers("e1_other") == []  # a run that did not report catches nothing
 
 
 @pytest.mark.parametrize(
@@ -206,18 +231,67 @@ def popen(hook, argv):
 def test_the_guard_starts_exactly_the_nested_run_with_its_own_limits(tmp_path):
     """The one command allowed carries the guard's limits; any other process is refused."""
     hook = guard(tmp_path)
-    request = {"lesson": LESSON.slug, "target": str(tmp_path), "out": "x", "guard": hook.nested}
-    popen(hook, mutation.command(request))  # allowed: no exception
+    popen(hook, mutation.command(hook.nested))  # allowed: no exception
 
-    looser = {**request, "guard": {**hook.nested, "own": "/"}}
-    extra = [*mutation.command(request), "--more"]
-    no_isolation = [a for a in mutation.command(request) if a != "-I"]
-    for argv in (mutation.command(looser), extra, no_isolation, ["sh", "-c", "true"]):
+    looser = {**hook.nested, "own": "/"}
+    extra = [*mutation.command(hook.nested), "--more"]
+    no_isolation = [a for a in mutation.command(hook.nested) if a != "-I"]
+    for argv in (mutation.command(looser), mutation.command(None), extra, no_isolation):
         with pytest.raises(PermissionError):
             popen(hook, argv)
+    with pytest.raises(PermissionError):
+        popen(hook, ["sh", "-c", "true"])
     nested = guard(tmp_path, allow_nested=False)  # the nested run itself starts nothing
     with pytest.raises(PermissionError):
-        popen(nested, mutation.command(request))
+        popen(nested, mutation.command(hook.nested))
+
+
+def test_nothing_a_run_is_started_with_names_the_implementation():
+    """The command is the same for every run; a job holds the code and the order, no name."""
+    assert mutation.command(None) == mutation.command(None)
+    jobs = mutation.plan(LESSON)
+    names = [job.run for job in jobs]
+    assert set(names) == {*mutation.REFERENCE_LIKE, *(m.name for m in LESSON.mutants)}
+    reference = mutation.reference_source(LESSON)
+    by_name = {job.run: job for job in jobs}
+    assert by_name[mutation.REFERENCE].source == by_name[mutation.REVERSED].source == reference
+    # Every other implementation is rewritten anew: its text matches no file of the course.
+    others = [job.source for job in jobs if job.run not in (mutation.REFERENCE, mutation.REVERSED)]
+    assert reference not in others
+    assert not {m.source() for m in LESSON.mutants} & set(others)
+    again = {job.run: job.source for job in mutation.plan(LESSON)}
+    assert all(again[run] != by_name[run].source for run in mutation.EQUIVALENTS)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_equivalent_keeps_every_public_name_and_changes_the_code(seed):
+    """A rewrite compiles, keeps the module's public names and docstrings, changes its bytecode."""
+    import ast
+
+    from course.equivalents import rewrite
+
+    reference = mutation.reference_source(LESSON)
+    rewritten = rewrite(reference, seed)
+    assert rewritten == rewrite(reference, seed)  # the seed decides everything
+    assert rewritten != rewrite(reference, seed + 100)
+
+    def public(source):
+        tree = ast.parse(source)
+        found = {}
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                members = {
+                    getattr(s, "name", None) or ast.unparse(s).split("=")[0].strip()
+                    for s in node.body
+                }
+                found[node.name] = (ast.get_docstring(node), members)
+            elif isinstance(node, ast.Assign):
+                found.update({t.id: None for t in node.targets if isinstance(t, ast.Name)})
+        return {name: value for name, value in found.items() if not name.startswith("_")}
+
+    assert public(rewritten) == public(reference)
+    codes = [compile(text, "api.py", "exec").co_consts for text in (reference, rewritten)]
+    assert codes[0] != codes[1]
 
 
 # ------------------------------------------------------------------ every front end agrees
