@@ -322,6 +322,8 @@ def run_learner_tests(lesson: Lesson, target: str, timeout: float = RUN_TIMEOUT)
                 reports[job.run] = warm.run(
                     {**base, "source": job.source, "reverse": job.reverse}, left
                 )
+        except Exception as exc:  # noqa: BLE001 - said in the verdicts, not raised in a thread
+            verdicts.error = f"the course could not run your tests: {type(exc).__name__}: {exc}"
         finally:
             warm.close()
 
@@ -332,6 +334,8 @@ def run_learner_tests(lesson: Lesson, target: str, timeout: float = RUN_TIMEOUT)
         worker.join()
     for run, report in sorted(reports.items()):
         _record(verdicts, run, report)
+    for job in jobs:  # left over after a time limit or an error
+        verdicts.run_errors.setdefault(job.run, "your tests did not run on it")
     return _check_consistency(verdicts)
 
 
@@ -438,7 +442,7 @@ def _record(verdicts: Verdicts, run: str, report: dict) -> None:
         return
     collected = done.get("collected", [])
     results = {test: tuple(verdict) for test, verdict in done.get("verdicts", {}).items()}
-    if list(results) != collected and set(results) != set(collected):
+    if set(results) != set(collected):
         verdicts.run_errors[run] = (
             "pytest's report does not match the tests it collected: did a test change how "
             "pytest reports?"

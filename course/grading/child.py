@@ -171,10 +171,12 @@ class Guard:
     signalling other processes; network connections. Recorded only: looking inside the test
     process (gc, tracing, ctypes), when a learner file is on the stack.
 
-    One process may start: a lesson graded by mutation runs the learner's tests in a process
-    of their own (course/mutation.py), exactly `mutation.command()` with this guard's limits
-    in it; that process installs the same guard (with `allow_nested=False`) before it reads
-    the learner's file, so the learner's code never runs unguarded.
+    One command may start: a lesson graded by mutation runs the learner's tests in processes
+    of their own (course/mutation.py), forked from a warm process started as exactly
+    `mutation.command()` with this guard's limits in it (the same command for every run, so
+    it names no implementation); each forked run installs the same guard (with
+    `allow_nested=False`) before it reads the learner's file, so the learner's code never runs
+    unguarded, and the warm process runs none.
     """
 
     def __init__(self, request: dict, log: EventLog, allow_nested: bool = True):

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from course import checking, grading
+from course import checking, grading, mutation
 from course.manifest import find_lesson
 
 LESSON = find_lesson("14")
+# The class is graded once, two submissions at a time, each run of each in processes of its own.
+pytestmark = pytest.mark.timeout(4 * mutation.RUN_TIMEOUT + 60)
 FORGERIES = Path(__file__).parent / "forgeries"
 NAMES = sorted(p.stem for p in FORGERIES.glob("*.py"))
 # Flagged for review, besides earning nothing: what each forgery's code or run gives away.
@@ -77,7 +79,14 @@ def graded(tmp_path_factory):
     for name in NAMES:
         hand_in(submissions, name)
     out = root / "out"
-    results = grading.grade(submissions, out, lessons=[LESSON.nn], jobs=2, timeout=400, memory_mb=0)
+    results = grading.grade(
+        submissions,
+        out,
+        lessons=[LESSON.nn],
+        jobs=2,
+        timeout=mutation.RUN_TIMEOUT + 120,
+        memory_mb=0,
+    )
     records = {}
     for result in results:
         record = json.loads((out / "results" / f"{result.slug}.json").read_text())
