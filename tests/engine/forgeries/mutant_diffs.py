@@ -24,7 +24,6 @@ def _names_in_code():
                 if code is not None:
                     found.update(code.co_names)
                     found.update(str(c) for c in code.co_consts)
-            found.update(repr(v) for v in vars(value).values())
     return " ".join(found)
 
 
