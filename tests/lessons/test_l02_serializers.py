@@ -70,6 +70,10 @@ def test_e1_list_shows_each_course_with_its_four_fields(api, make_course):
         reply,
         f'[{{"id": {course.pk}, "code": "DRF101", "title": "REST APIs", "credits": 5}}]',
         "CourseSerializer declares exactly the fields id, code, title and credits (E1)",
+        mistake=(
+            "A Serializer shows only the fields it declares: id = "
+            "serializers.IntegerField(read_only=True) too."
+        ),
     )
 
 
@@ -118,6 +122,7 @@ def test_e1_credits_default_to_5_and_id_is_read_only(api):
         pytest.param({"title": "No code"}, "code", id="code-missing"),
         pytest.param({"code": "DRF1", "title": "Short code"}, "code", id="code-DRF1"),
         pytest.param({"code": "DRF-101", "title": "A dash"}, "code", id="code-DRF-101"),
+        pytest.param({"code": "DRF101X", "title": "A tail"}, "code", id="code-DRF101X"),
         pytest.param({"code": "PY201"}, "title", id="title-missing"),
         pytest.param({"code": "PY201", "title": "x" * 121}, "title", id="title-too-long"),
         pytest.param({"code": "PY201", "title": "Zero", "credits": 0}, "credits", id="credits-0"),
@@ -127,7 +132,17 @@ def test_e1_credits_default_to_5_and_id_is_read_only(api):
 def test_e1_invalid_field_answers_400_under_that_field(api, body, field):
     """A field that breaks its own rule answers 400 with the error keyed by that field."""
     reply = api.post(courses_url(), body)
-    expect_status(reply, 400, f"`{field}` is invalid in this body (E1)")
+    expect_status(
+        reply,
+        400,
+        f"`{field}` is invalid in this body (E1)",
+        mistake=(
+            "Check the whole code with CODE_FORMAT.fullmatch(code): match() and search() "
+            "accept a code such as DRF101X whose first part fits."
+        )
+        if field == "code"
+        else None,
+    )
     expect(
         errors_under(reply, field),
         reply,
@@ -278,7 +293,15 @@ def test_e2_list_shows_students_and_courses_by_id(api, ada_in_drf):
     """GET lists each enrolment as id, student, course (both by id), grade and enrolled_on."""
     ada, drf, _, enrolment = ada_in_drf
     reply = api.get(enrolments_url())
-    expect_status(reply, 200, "GET lists the enrolments (E2)")
+    expect_status(
+        reply,
+        200,
+        "GET lists the enrolments (E2)",
+        mistake=(
+            "enrolled_on holds a date: serializers.DateField(read_only=True). A DateTimeField "
+            "cannot render a date (AttributeError: no utcoffset, a 500)."
+        ),
+    )
     item = reply.data[0] if isinstance(reply.data, list) and reply.data else {}
     expect(
         isinstance(item, dict)
@@ -346,7 +369,15 @@ def test_e2_invalid_field_answers_400_under_that_field(
     body = {"student": make_student().pk, "course": make_course().pk, **change}
     body = {key: value for key, value in body.items() if value is not LEFT_OUT}
     reply = api.post(enrolments_url(), body)
-    expect_status(reply, 400, f"`{field}` is invalid in this body (E2)")
+    expect_status(
+        reply,
+        400,
+        f"`{field}` is invalid in this body (E2)",
+        mistake=(
+            "student and course are required: PrimaryKeyRelatedField(queryset=...) without "
+            "required=False answers 400 when one is left out or matches no row."
+        ),
+    )
     expect(
         errors_under(reply, field),
         reply,
