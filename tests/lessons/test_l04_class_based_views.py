@@ -177,7 +177,10 @@ def test_e1_undefined_methods_answer_405(api, login, method):
         reply,
         405,
         f"the class defines no {method.lower()}() method, so DRF refuses {method} (E1)",
-        mistake="Define only get() and post() on CourseList.",
+        mistake=(
+            "Define only get() and post() on CourseList, and let it inherit from APIView: a "
+            "CourseList built on CourseDetail inherits its put(), patch() and delete() too."
+        ),
     )
     expect(
         isinstance(reply.data, dict) and method in str(reply.data.get("detail", "")),
