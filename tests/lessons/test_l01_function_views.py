@@ -36,11 +36,13 @@ def test_e1_list_returns_every_course(api, make_course):
     make_course(code="PY201", title="Python")
     reply = api.get(list_url())
     expect_status(reply, 200, "a GET on the collection lists it (E1)", mistake=NO_API_VIEW)
-    codes = sorted(item.get("code") for item in reply.data or [] if isinstance(item, dict))
+    items = reply.data if isinstance(reply.data, list) else []
+    codes = sorted(item.get("code") for item in items if isinstance(item, dict))
     expect(
-        codes == ["DRF101", "PY201"],
+        codes == ["DRF101", "PY201"]
+        and all(set(item) == {"id", "code", "title", "credits"} for item in items),
         reply,
-        "a JSON list with both courses, DRF101 and PY201",
+        "a JSON list with both courses, DRF101 and PY201, each with id, code, title and credits",
         "GET answers every course, each serialized with CourseSerializer (E1)",
     )
 
@@ -148,7 +150,13 @@ def test_e2_get_answers_the_course(api, make_course):
     """GET on a course's URL answers 200 with that course."""
     course = make_course(code="DRF101", title="REST APIs")
     reply = api.get(detail_url(course.pk))
-    expect_status(reply, 200, "the course exists (E2)", mistake=NO_API_VIEW)
+    expect_status(
+        reply,
+        200,
+        "the course exists (E2)",
+        mistake=NO_API_VIEW
+        + " A Response takes data, not a serializer: Response(CourseSerializer(course).data).",
+    )
     expect(
         isinstance(reply.data, dict) and reply.data.get("code") == "DRF101",
         reply,
@@ -196,6 +204,16 @@ def test_e2_put_replaces_the_course(api, make_course):
         reply,
         "the course saved as NEW1 / New title / 10 credits",
         "PUT replaces the stored course (E2)",
+        mistake=(
+            "Build the serializer with the course and the data, CourseSerializer(course, "
+            "data=request.data): without the instance, save() creates a new course instead."
+        ),
+    )
+    expect(
+        reply.data == {"id": course.pk, **body},
+        reply,
+        f"the course as saved, {dict(id=course.pk, **body)}",
+        "PUT answers the updated course: Response(serializer.data) after save() (E2)",
     )
 
 
@@ -290,6 +308,7 @@ def test_e3_lists_the_enrolled_students_by_name(api, make_course, make_student, 
         reply,
         '["Adam", "Mia", "Zoe"]',
         "only this course's students, ordered by name (E3)",
+        mistake='course.students.order_by("name"): without order_by() they come by id.',
     )
 
 
@@ -297,12 +316,24 @@ def test_e3_lists_the_enrolled_students_by_name(api, make_course, make_student, 
 def test_e3_filters_by_year(api, make_course, make_student, enrol):
     """`?year=2` keeps only the enrolled students in year 2."""
     course = make_course()
-    enrol(course, make_student(name="First", year=1), make_student(name="Second", year=2))
+    enrol(
+        course,
+        make_student(name="First", year=1),
+        make_student(name="Second", year=2),
+        make_student(name="Third", year=3),
+    )
     reply = api.get(students_url(course.pk), params={"year": "2"})
     expect_status(reply, 200, "year=2 is a valid filter (E3)", mistake=NO_API_VIEW)
     names = [s.get("name") for s in reply.data or [] if isinstance(s, dict)]
     expect(
-        names == ["Second"], reply, '["Second"]', "?year=2 keeps the students in year 2 only (E3)"
+        names == ["Second"],
+        reply,
+        '["Second"]',
+        "?year=2 keeps the students in year 2 only (E3)",
+        mistake=(
+            "filter() returns a new queryset and leaves the old one as it was: "
+            "students = students.filter(year=year)."
+        ),
     )
 
 
@@ -316,7 +347,10 @@ def test_e3_bad_year_answers_400(api, make_course, year):
         reply,
         400,
         f"year={year!r} is not a whole number (E3)",
-        mistake="Query parameters are strings: convert with int() inside try/except ValueError and answer 400.",
+        mistake=(
+            "Query parameters are strings: convert with int() inside try/except ValueError and "
+            "answer 400. An empty ?year= is present too: test `year is not None`, not `if year:`."
+        ),
     )
     expect(
         isinstance(reply.data, dict) and "year" in reply.data,

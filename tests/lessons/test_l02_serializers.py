@@ -70,6 +70,10 @@ def test_e1_list_shows_each_course_with_its_four_fields(api, make_course):
         reply,
         f'[{{"id": {course.pk}, "code": "DRF101", "title": "REST APIs", "credits": 5}}]',
         "CourseSerializer declares exactly the fields id, code, title and credits (E1)",
+        mistake=(
+            "A Serializer shows only the fields it declares: id = "
+            "serializers.IntegerField(read_only=True) too."
+        ),
     )
 
 
@@ -118,6 +122,7 @@ def test_e1_credits_default_to_5_and_id_is_read_only(api):
         pytest.param({"title": "No code"}, "code", id="code-missing"),
         pytest.param({"code": "DRF1", "title": "Short code"}, "code", id="code-DRF1"),
         pytest.param({"code": "DRF-101", "title": "A dash"}, "code", id="code-DRF-101"),
+        pytest.param({"code": "DRF101X", "title": "A tail"}, "code", id="code-DRF101X"),
         pytest.param({"code": "PY201"}, "title", id="title-missing"),
         pytest.param({"code": "PY201", "title": "x" * 121}, "title", id="title-too-long"),
         pytest.param({"code": "PY201", "title": "Zero", "credits": 0}, "credits", id="credits-0"),
@@ -127,7 +132,17 @@ def test_e1_credits_default_to_5_and_id_is_read_only(api):
 def test_e1_invalid_field_answers_400_under_that_field(api, body, field):
     """A field that breaks its own rule answers 400 with the error keyed by that field."""
     reply = api.post(courses_url(), body)
-    expect_status(reply, 400, f"`{field}` is invalid in this body (E1)")
+    expect_status(
+        reply,
+        400,
+        f"`{field}` is invalid in this body (E1)",
+        mistake=(
+            "Check the whole code with CODE_FORMAT.fullmatch(code): match() and search() "
+            "accept a code such as DRF101X whose first part fits."
+        )
+        if field == "code"
+        else None,
+    )
     expect(
         errors_under(reply, field),
         reply,
@@ -265,10 +280,17 @@ def test_e1_put_without_credits_sets_them_back_to_5(api, make_course):
 
 @pytest.fixture
 def ada_in_drf(make_course, make_student, enrol):
-    """Ada enrolled in DRF101; PY201 exists too."""
+    """Ada enrolled in DRF101; PY201 exists too, with Alan in it.
+
+    Made in this order so that the enrolment's id, Ada's and DRF101's all differ: a field
+    that shows the wrong one of the three cannot pass by chance.
+    """
     drf = make_course(code="DRF101")
     py = make_course(code="PY201")
+    alan = make_student(name="Alan Turing")
+    make_student(name="Grace Hopper")
     ada = make_student(name="Ada Lovelace")
+    enrol(py, alan)
     enrol(drf, ada)
     return ada, drf, py, Enrolment.objects.get(student=ada, course=drf)
 
@@ -278,8 +300,17 @@ def test_e2_list_shows_students_and_courses_by_id(api, ada_in_drf):
     """GET lists each enrolment as id, student, course (both by id), grade and enrolled_on."""
     ada, drf, _, enrolment = ada_in_drf
     reply = api.get(enrolments_url())
-    expect_status(reply, 200, "GET lists the enrolments (E2)")
-    item = reply.data[0] if isinstance(reply.data, list) and reply.data else {}
+    expect_status(
+        reply,
+        200,
+        "GET lists the enrolments (E2)",
+        mistake=(
+            "enrolled_on holds a date: serializers.DateField(read_only=True). A DateTimeField "
+            "cannot render a date (AttributeError: no utcoffset, a 500)."
+        ),
+    )
+    items = reply.data if isinstance(reply.data, list) else []
+    item = next((i for i in items if isinstance(i, dict) and i.get("id") == enrolment.pk), {})
     expect(
         isinstance(item, dict)
         and set(item) == {"id", "student", "course", "grade", "enrolled_on"}
@@ -346,7 +377,15 @@ def test_e2_invalid_field_answers_400_under_that_field(
     body = {"student": make_student().pk, "course": make_course().pk, **change}
     body = {key: value for key, value in body.items() if value is not LEFT_OUT}
     reply = api.post(enrolments_url(), body)
-    expect_status(reply, 400, f"`{field}` is invalid in this body (E2)")
+    expect_status(
+        reply,
+        400,
+        f"`{field}` is invalid in this body (E2)",
+        mistake=(
+            "student and course are required: PrimaryKeyRelatedField(queryset=...) without "
+            "required=False answers 400 when one is left out or matches no row."
+        ),
+    )
     expect(
         errors_under(reply, field),
         reply,
@@ -373,9 +412,9 @@ def test_e2_duplicate_enrolment_is_a_non_field_error(api, ada_in_drf):
         "the clash is about the pair, not one field (E2)",
     )
     expect(
-        Enrolment.objects.count() == 1,
+        Enrolment.objects.filter(student=ada, course=drf).count() == 1,
         reply,
-        "still one enrolment",
+        "still one enrolment of Ada in DRF101",
         "a duplicate is not saved (E2)",
     )
 

@@ -25,7 +25,13 @@ DECLARED_CODE = (
     "and clashes in the database once validate_code() upper-cases it: replace it with "
     'extra_kwargs = {"code": {"validators": [UniqueValidator(queryset=Course.objects.all(), '
     'lookup="iexact")]}}. And leave `code` undeclared on the class: a declared field ignores its '
-    "extra_kwargs and loses every validator ModelSerializer would have generated."
+    "extra_kwargs and loses every option ModelSerializer would have generated from the model "
+    "(max_length=12, the UniqueValidator)."
+)
+DECLARED_LENGTH = (
+    "ModelSerializer copies max_length=12 from Course.code to the field it generates; a `code` "
+    "declared on the class gets only the options written in the declaration. Leave code to Meta "
+    "(extra_kwargs for its validators), or write max_length=12 in the declaration too."
 )
 NESTED = (
     "Nest the entries: enrolments = RosterEntrySerializer(many=True), each entry with exactly "
@@ -158,7 +164,7 @@ def test_e1_the_models_rules_come_for_free(api, body, field):
         reply,
         400,
         f"the model's own rules make `{field}` invalid here (E1)",
-        mistake=DECLARED_CODE if field == "code" else None,
+        mistake=DECLARED_LENGTH if field == "code" else None,
     )
     expect(
         errors_under(reply, field),
@@ -172,14 +178,27 @@ def test_e1_the_models_rules_come_for_free(api, body, field):
 def test_e1_patch_and_put_update_the_course(api, make_course):
     """PATCH changes the fields sent; PUT with the course's own code is not a clash."""
     course = make_course(code="DRF101", title="Old", credits=5)
-    patched = api.patch(course_url(course.pk), {"title": "New"})
-    expect_status(patched, 200, "a PATCH may send one field only (E1)")
+    patched = api.patch(course_url(course.pk), {"title": "New", "credits": 7})
+    expect_status(patched, 200, "a PATCH may leave fields out (E1)")
+    course.refresh_from_db()
+    expect(
+        isinstance(patched.data, dict)
+        and (patched.data.get("code"), patched.data.get("title"), patched.data.get("credits"))
+        == ("DRF101", "New", 7)
+        and (course.code, course.title, course.credits) == ("DRF101", "New", 7),
+        patched,
+        "DRF101 / New / 7 credits, in the answer and in the database",
+        "PATCH changes the fields sent and keeps the others (E1)",
+    )
     replaced = api.put(course_url(course.pk), {"code": "drf101", "title": "Newer", "credits": 8})
     expect_status(
         replaced,
         200,
         "a course does not clash with itself (E1)",
-        mistake="A UniqueValidator leaves out the instance being updated; is yours given the course's queryset?",
+        mistake=(
+            "UniqueValidator leaves out the course being updated; a uniqueness check of your "
+            "own must do the same: .exclude(pk=self.instance.pk) when self.instance is set."
+        ),
     )
     course.refresh_from_db()
     expect(

@@ -177,7 +177,10 @@ def test_e1_undefined_methods_answer_405(api, login, method):
         reply,
         405,
         f"the class defines no {method.lower()}() method, so DRF refuses {method} (E1)",
-        mistake="Define only get() and post() on CourseList.",
+        mistake=(
+            "Define only get() and post() on CourseList, and let it inherit from APIView: a "
+            "CourseList built on CourseDetail inherits its put(), patch() and delete() too."
+        ),
     )
     expect(
         isinstance(reply.data, dict) and method in str(reply.data.get("detail", "")),
@@ -196,7 +199,12 @@ def test_e2_anyone_can_read_a_course(api, login, make_course):
     owner, _ = login("ada")
     course = make_course(code="DRF101", owner=owner)
     reply = api.get(detail_url(course.pk))
-    expect_status(reply, 200, "reading is allowed to anyone (E2)", mistake=HANDLERS)
+    expect_status(
+        reply,
+        200,
+        "reading is allowed to anyone (E2)",
+        mistake=HANDLERS + " For anonymous reads: IsAuthenticatedOrReadOnly, not IsAuthenticated.",
+    )
     expect(
         isinstance(reply.data, dict)
         and reply.data.get("code") == "DRF101"
@@ -351,19 +359,35 @@ def test_e2_the_course_and_its_owner_come_before_the_body(api, login, make_cours
 
 
 @E2
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param("someone-else", id="someone-elses-course"),
+        pytest.param("staff", id="someone-elses-course-by-staff"),
+        pytest.param("ownerless", id="a-course-nobody-owns"),
+    ],
+)
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
-def test_e2_someone_else_cannot_change_the_course(api, login, make_course, method):
-    """A logged-in user who does not own the course gets 403 for PUT, PATCH and DELETE; nothing changes."""
+def test_e2_someone_else_cannot_change_the_course(api, login, make_course, method, case):
+    """Anyone logged in but the owner (a staff user too; everyone, for a course nobody owns) gets 403."""
     owner, _ = login("owner")
-    _, intruder = login("intruder")
-    course = make_course(code="MINE1", title="Mine", credits=5, owner=owner)
+    _, intruder = login("intruder", is_staff=case == "staff")
+    course = make_course(
+        code="MINE1", title="Mine", credits=5, owner=None if case == "ownerless" else owner
+    )
     body = {"code": "TAKEN1", "title": "Taken over", "credits": 30}
     reply = api.request(method, detail_url(course.pk), json=body, headers=intruder)
+    who = {
+        "someone-else": "`intruder` is not its owner",
+        "staff": "`intruder`, though staff, is not its owner",
+        "ownerless": "this course has no owner, so nobody may",
+    }[case]
     expect_status(
         reply,
         403,
-        f"only the owner may {method} a course, and `intruder` is not its owner (E2)",
-        mistake=OBJECT_PERMISSIONS,
+        f"only the owner may {method} a course, and {who} (E2)",
+        mistake=OBJECT_PERMISSIONS
+        + " A rule of your own must refuse a course with no owner, and staff, too.",
     )
     expect(
         course_state(course) == ("MINE1", "Mine", 5),
@@ -407,7 +431,10 @@ def test_e2_post_answers_405(api, login, make_course):
         reply,
         405,
         "POST belongs to the collection, not to one course (E2)",
-        mistake="Define get(), put(), patch() and delete() only.",
+        mistake=(
+            "Define get(), put(), patch() and delete() only, on a class of their own: a "
+            "CourseDetail that inherits from CourseList inherits its post() too."
+        ),
     )
 
 
@@ -623,7 +650,11 @@ def test_e3_fourth_request_in_a_minute_answers_429(api, make_api, login, make_co
         reply,
         429,
         f"EnrolmentThrottle allows {RATE} requests a minute per user and this is number {RATE + 1} (E3)",
-        mistake='Set throttle_classes = [EnrolmentThrottle] with rate = "3/minute" on CourseEnrolments.',
+        mistake=(
+            'Set throttle_classes = [EnrolmentThrottle] with rate = "3/minute" on '
+            "CourseEnrolments, and make EnrolmentThrottle a UserRateThrottle: an "
+            "AnonRateThrottle never counts a logged-in user."
+        ),
     )
     retry_after = reply.header("Retry-After") or ""
     expect(
