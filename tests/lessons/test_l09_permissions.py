@@ -243,6 +243,17 @@ def test_e2_a_non_owner_cannot_change_it(api, token_login, make_user, make_stude
     )
     student.refresh_from_db()
     expect(student.name == "Ada", reply, "the student unchanged", "nothing changes (E2)")
+    nobodys = make_student(name="Nobody's")
+    reply = api.request(method, url("student", nobodys.pk), headers=bob, **body(method, data))
+    expect_status(
+        reply,
+        403,
+        f"bob does not own a student that has no owner either, and {method} changes it (E2)",
+        mistake="A student without an owner is nobody's to change: compare obj.owner with "
+        "request.user, with no exception for obj.owner being None.",
+    )
+    nobodys.refresh_from_db()
+    expect(nobodys.name == "Nobody's", reply, "the student unchanged", "nothing changes (E2)")
 
 
 @E2
