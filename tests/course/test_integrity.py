@@ -259,11 +259,7 @@ CRITERIA_TO_DO = {
     "l02_serializers",
     "l03_model_serializers",
     "l04_class_based_views",
-    "l05_generic_views",
-    "l06_mixins",
-    "l07_viewsets_routers",
     "l08_authentication",
-    "l09_permissions",
     "l10_jwt",
     "l11_signup_otp",
 }
