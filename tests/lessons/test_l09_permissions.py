@@ -417,8 +417,17 @@ def test_e3_the_owner_changes_and_deletes_their_student(api, token_login, make_s
     """alice may change (PATCH 200) and delete (204) her own private student."""
     alice, headers = token_login("alice")
     student = make_student(name="Ada", owner=alice)
-    reply = api.patch(url("my-student", student.pk), {"year": 3}, headers=headers)
+    reply = api.patch(url("my-student", student.pk), {"year": 3, "name": "Ada L."}, headers=headers)
     expect_status(reply, 200, "alice owns this student (E3)", mistake=NOT_A_LIST)
+    student.refresh_from_db()
+    expect(
+        (student.year, student.name) == (3, "Ada L.")
+        and isinstance(reply.data, dict)
+        and reply.data.get("year") == 3,
+        reply,
+        "year 3 and name Ada L., saved and in the reply",
+        "PATCH saves every field it sends (E3)",
+    )
     deleted = api.delete(url("my-student", student.pk), headers=headers)
     expect_status(deleted, 204, "the owner may delete it (E3)")
     expect(
