@@ -17,7 +17,7 @@ from playground_project.domain.models import Enrolment, Student
 from playground_project.openapi import LINKS
 
 from .mixins import MultipleFieldLookupMixin
-from .permissions import IsOwnerOrReadOnly
+from .permissions import IsOwnerOrReadOnly, IsStudentOwnerOrReadOnly
 from .serializers import EnrolmentSerializer, StudentSerializer
 
 # Basic first, so that a request that needs a login and has none answers 401 (lesson 04).
@@ -109,8 +109,10 @@ class EnrolmentDetail(
     """
 
     authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticatedOrReadOnly]
-    queryset = Enrolment.objects.select_related("course")  # the serializer shows course.code
+    # The mixin's get_object() calls check_object_permissions(), so this rule holds.
+    permission_classes = [IsAuthenticatedOrReadOnly, IsStudentOwnerOrReadOnly]
+    # course.code for the serializer, student.owner_id for the permission: one query.
+    queryset = Enrolment.objects.select_related("course", "student")
     serializer_class = EnrolmentSerializer
     # student__pk, not the column student_id: a lookup through the relation checks the number
     # fits the database, so an id of 30 digits is a 404 rather than an OverflowError (500).

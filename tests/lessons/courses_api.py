@@ -83,6 +83,8 @@ def check_invalid_body_answers_400(api, url, headers, ex):
         reply,
         "errors keyed by field, under both `code` and `title`",
         f"create() answers serializer.errors when the body is invalid ({ex})",
+        mistake="Errors under other fields mean another serializer validated the body: "
+        "serializer_class = CourseSerializer.",
     )
     return reply
 
@@ -189,12 +191,20 @@ def check_search_keeps_the_titles_that_contain_it(api, make_course, url, ex, *, 
     make_course(code="S2", title="Relational databases")
     make_course(code="S3", title="Designing an API")
     reply = api.get(url("catalogue-list"), params={"search": "api"})
-    expect_status(reply, 200, f"search is an optional filter ({ex})")
+    expect_status(
+        reply,
+        200,
+        f"search is an optional filter ({ex})",
+        mistake="A 500 with FieldError means the filter names a field that Course does not "
+        "have: filter on title__icontains.",
+    )
     expect(
         codes(reply) == ["S1", "S3"],
         reply,
         '["S1", "S3"]: the two titles that contain "api"',
         f"{because} ({ex})",
+        mistake="Filter the courses' title with title__icontains (a course has no `name`; "
+        "__iexact or __istartswith keep fewer titles than the text asks for).",
     )
 
 

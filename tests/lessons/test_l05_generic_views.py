@@ -117,6 +117,8 @@ def test_e1_collection_answers_405_to_other_methods(api, login, method):
         reply,
         "Allow: GET, POST, HEAD, OPTIONS",
         "a 405 says which methods the URL does answer (E1)",
+        mistake="HEAD or OPTIONS missing means http_method_names was narrowed, which refuses "
+        "them too: leave it alone, ListCreateAPIView's handlers already decide.",
     )
 
 
@@ -239,7 +241,9 @@ def test_e2_post_answers_405(api, login, make_course):
         reply,
         405,
         "POST belongs to the collection, not to one course (E2)",
-        mistake="Extend RetrieveUpdateDestroyAPIView, which has no post().",
+        mistake="Extend RetrieveUpdateDestroyAPIView, which has no post(). A 201 means "
+        "CourseDetail has one anyway, for instance inherited from CourseList: repeat the "
+        "attributes (or share constants), not another view's handlers.",
     )
 
 
@@ -262,6 +266,7 @@ def test_e3_lists_the_students_of_your_course_by_name(api, login, make_course, m
         reply,
         '["Adam", "Mia", "Zoe"]',
         "only this course's students, ordered by name (E3)",
+        mistake='Student.Meta orders by id: return course.students...order_by("name").',
     )
 
 
@@ -385,7 +390,8 @@ def test_e4_read_one_course_by_code(api, make_course):
         reply,
         200,
         "ONE9 is in the catalogue, which is public (E4)",
-        mistake='CatalogueDetail extends RetrieveAPIView with lookup_field = "code" and permission_classes = [AllowAny].',
+        mistake='CatalogueDetail extends RetrieveAPIView with lookup_field = "code" (the model field; '
+        "lookup_url_kwarg alone leaves it comparing the code with pk) and permission_classes = [AllowAny].",
     )
     expect(
         isinstance(reply.data, dict) and reply.data.get("title") == "One course",

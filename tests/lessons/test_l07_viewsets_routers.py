@@ -131,7 +131,17 @@ def test_e1_anonymous_request_answers_401(api):
 def test_e1_someone_elses_course_answers_404_not_403(api, login, make_course, method):
     """Someone else's course is not in your queryset: 404, as if it did not exist, and it stays as it was."""
     check_someone_elses_course_answers_404(
-        api, login, make_course, url, method, "E1", unchanged_mistake=SCOPED
+        api,
+        login,
+        make_course,
+        url,
+        method,
+        "E1",
+        status_mistake=(
+            f"{SCOPED} Every action goes through get_queryset(): scope it for all of them, "
+            'not only when self.action == "list".'
+        ),
+        unchanged_mistake=SCOPED,
     )
 
 
@@ -140,7 +150,12 @@ def test_e1_missing_course_answers_404(api, login):
     """A code that no course has answers 404."""
     _, as_alice = login()
     reply = api.get(url("course-detail", code=MISSING_CODE), headers=as_alice)
-    expect_status(reply, 404, f"there is no course {MISSING_CODE} (E1)")
+    expect_status(
+        reply,
+        404,
+        f"there is no course {MISSING_CODE} (E1)",
+        mistake='Keep lookup_field = "code" and let get_object() look the course up.',
+    )
 
 
 @E1
@@ -153,7 +168,13 @@ def test_e1_put_needs_every_required_field_but_patch_does_not(api, login, make_c
         {"code": "KEEP1", "title": "Replaced", "credits": 10},
         headers=as_alice,
     )
-    expect_status(complete, 200, "the body is a complete, valid course (E1)")
+    expect_status(
+        complete,
+        200,
+        "the body is a complete, valid course (E1)",
+        mistake="Errors about a student's fields mean update used another serializer: "
+        "get_serializer_class() must return CourseSerializer for every action but students.",
+    )
     body = {"title": "After"}
     put = api.put(url("course-detail", code="KEEP1"), body, headers=as_alice)
     expect_status(put, 400, "PUT replaces the whole course and this body has no `code` (E1)")
@@ -176,7 +197,12 @@ def test_e1_delete_answers_204_then_the_course_is_gone(api, login, make_course):
     reply = api.delete(url("course-detail", code="GONE1"), headers=as_alice)
     expect_status(reply, 204, "a successful DELETE has nothing left to show (E1)")
     again = api.get(url("course-detail", code="GONE1"), headers=as_alice)
-    expect_status(again, 404, "the course was deleted a moment ago (E1)")
+    expect_status(
+        again,
+        404,
+        "the course was deleted a moment ago (E1)",
+        mistake="perform_destroy() replaces the default, so it must end with instance.delete().",
+    )
 
 
 @E1
@@ -333,7 +359,12 @@ def test_e3_a_course_added_between_two_requests_shows_up(api, make_course):
 def test_e3_missing_course_answers_404(api):
     """A code that no course has answers 404."""
     reply = api.get(url("catalogue-detail", code=MISSING_CODE))
-    expect_status(reply, 404, f"there is no course {MISSING_CODE} (E3)")
+    expect_status(
+        reply,
+        404,
+        f"there is no course {MISSING_CODE} (E3)",
+        mistake="A 401 or 403 means the catalogue asks for a login: permission_classes = [AllowAny].",
+    )
 
 
 @E3

@@ -118,7 +118,12 @@ def test_e1_an_anonymous_write_answers_401(api):
         reply,
         401,
         "nobody is logged in, and TokenAuthentication, the first class, has a challenge (E1)",
-        mistake="A 201 means anonymous callers may write: is IsAdminUser in the composition?",
+        mistake=(
+            "A 500 means the POST got through to perform_create(): ReadOnly must refuse it in "
+            "has_permission(), since has_object_permission() never runs for a create."
+            if reply.status == 500
+            else "A 201 means anonymous callers may write: is IsAdminUser in the composition?"
+        ),
     )
     expect(
         reply.header("WWW-Authenticate") == "Token",
@@ -149,7 +154,8 @@ def test_e1_a_logged_in_non_staff_user_gets_403(api, token_login, make_course, m
         403,
         f"alice is logged in but not staff, and {method} changes the catalogue (E1)",
         mistake="A 2xx means any logged-in user may write: IsAuthenticatedOrReadOnly lets every "
-        "user in; IsAdminUser lets in staff only.",
+        "user in; IsAdminUser lets in staff only. A 201 for POST alone means ReadOnly checks the "
+        "method in has_object_permission(), which no create reaches: write has_permission().",
     )
     course.refresh_from_db()
     expect(
@@ -237,6 +243,17 @@ def test_e2_a_non_owner_cannot_change_it(api, token_login, make_user, make_stude
     )
     student.refresh_from_db()
     expect(student.name == "Ada", reply, "the student unchanged", "nothing changes (E2)")
+    nobodys = make_student(name="Nobody's")
+    reply = api.request(method, url("student", nobodys.pk), headers=bob, **body(method, data))
+    expect_status(
+        reply,
+        403,
+        f"bob does not own a student that has no owner either, and {method} changes it (E2)",
+        mistake="A student without an owner is nobody's to change: compare obj.owner with "
+        "request.user, with no exception for obj.owner being None.",
+    )
+    nobodys.refresh_from_db()
+    expect(nobodys.name == "Nobody's", reply, "the student unchanged", "nothing changes (E2)")
 
 
 @E2
@@ -245,7 +262,18 @@ def test_e2_the_owner_changes_their_student(api, token_login, make_student):
     alice, headers = token_login("alice")
     student = make_student(name="Ada", owner=alice)
     reply = api.put(url("student", student.pk), NEW_STUDENT, headers=headers)
-    expect_status(reply, 200, "alice owns this student (E2)", mistake=NO_STUB)
+    expect_status(
+        reply,
+        200,
+        "alice owns this student (E2)",
+        mistake=(
+            "A 403 for the owner means the owner check never holds: compare "
+            "obj.owner == request.user (model instances are equal when their pks are; "
+            "`is` asks whether they are the same Python object, and they never are)."
+            if reply.status == 403
+            else NO_STUB
+        ),
+    )
     student.refresh_from_db()
     expect(
         student.name == "Radia Perlman" and student.owner == alice,
@@ -292,6 +320,7 @@ def test_e2_a_new_student_belongs_to_its_creator(api, token_login, make_user):
         reply,
         "the new student owned by alice",
         "the caller owns what they create (E2)",
+        mistake="Keep the given perform_create(): serializer.save(owner=self.request.user).",
     )
 
 
@@ -326,6 +355,18 @@ def test_e3_the_list_holds_only_the_callers_students(api, token_login, make_user
         '["Ada", "Alan"], alice\'s students only',
         "has_object_permission() never runs for a list: filter get_queryset() by "
         "owner=self.request.user (E3)",
+    )
+    boss, as_boss = token_login("boss", is_staff=True)
+    make_student(name="Boss's", owner=boss)
+    staff = api.get(url("my-student"), headers=as_boss)
+    expect(
+        names(staff) == ["Boss's"],
+        staff,
+        "[\"Boss's\"], the staff user's own student only",
+        "my students are the caller's own, staff included: this list is private, not an "
+        "administration view (E3)",
+        mistake="Do not copy EnrolmentViewSet's `if self.request.user.is_staff: return all`: "
+        "filter by owner=self.request.user for everyone.",
     )
 
 
@@ -376,8 +417,17 @@ def test_e3_the_owner_changes_and_deletes_their_student(api, token_login, make_s
     """alice may change (PATCH 200) and delete (204) her own private student."""
     alice, headers = token_login("alice")
     student = make_student(name="Ada", owner=alice)
-    reply = api.patch(url("my-student", student.pk), {"year": 3}, headers=headers)
+    reply = api.patch(url("my-student", student.pk), {"year": 3, "name": "Ada L."}, headers=headers)
     expect_status(reply, 200, "alice owns this student (E3)", mistake=NOT_A_LIST)
+    student.refresh_from_db()
+    expect(
+        (student.year, student.name) == (3, "Ada L.")
+        and isinstance(reply.data, dict)
+        and reply.data.get("year") == 3,
+        reply,
+        "year 3 and name Ada L., saved and in the reply",
+        "PATCH saves every field it sends (E3)",
+    )
     deleted = api.delete(url("my-student", student.pk), headers=headers)
     expect_status(deleted, 204, "the owner may delete it (E3)")
     expect(
