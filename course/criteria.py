@@ -47,7 +47,7 @@ def criteria(lesson: Lesson) -> list[Criterion]:
             in_list = False
             heading = EXERCISE_HEADING.match(line)
             exercise = heading[1] if heading else None
-        elif exercise and line.strip() == "Acceptance criteria:":
+        elif exercise and line.startswith("Acceptance criteria") and line.rstrip().endswith(":"):
             in_list = True
         elif not in_list:
             continue
