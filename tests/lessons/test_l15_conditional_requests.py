@@ -353,8 +353,9 @@ def test_e2_a_stale_or_weak_if_match_is_a_412_and_saves_nothing(
         reply,
         412,
         f"{why} (E2)",
-        mistake="Compare If-Match strongly: course_etag(course) must be in parse_etags(header) "
-        'exactly, W/ included; only "*" matches any version.',
+        mistake="Check If-Match in update(), which PUT and PATCH both reach, and compare it "
+        "strongly: course_etag(course) must be in parse_etags(header) exactly, W/ included; "
+        'only "*" matches any version.',
     )
     expect(
         unchanged(course, before),
