@@ -47,8 +47,21 @@ FRESH_ENV_VAR = "COURSE_NOTEBOOK_FRESH"
 START_TIMEOUT = 60.0  # seconds for a notebook's own server to answer; it usually takes 1 to 2
 CHECK_TIMEOUT = 600.0
 
-# The response headers a learner should look at; the others are noise at this stage.
-SHOWN_HEADERS = ("Content-Type", "Allow", "Location", "WWW-Authenticate", "Retry-After")
+# The response headers a learner should look at; the others are noise at this stage. The
+# validators, caching and deprecation headers are lesson 15's; Vary is left out, since
+# nearly every answer has one (Accept, Cookie), and lesson 15's notebook prints it itself.
+SHOWN_HEADERS = (
+    "Content-Type",
+    "Allow",
+    "Location",
+    "WWW-Authenticate",
+    "Retry-After",
+    "ETag",
+    "Last-Modified",
+    "Cache-Control",
+    "Deprecation",
+    "Sunset",
+)
 BODY_LIMIT = 3000  # characters of a body printed; the returned response holds all of it
 ERROR_PAGE_LINES = 9  # of an HTML error page: enough for Django's exception, location and view
 
