@@ -310,3 +310,22 @@ def test_two_uploads_holding_the_same_file_are_refused_not_one_silently_kept(tmp
         },
     )
     assert (staged / "lessons" / FILE).read_text(encoding="utf-8") == SOLUTION_TEXT
+
+
+def test_moodle_participant_ids_that_prefix_each_other_stay_apart(tmp_path):
+    from course.grading.lms import read_roster
+
+    for name in ("Ann Lee_12_assignsubmission_file", "Bo Lee_123_assignsubmission_file"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "exercise.py").write_text("x", encoding="utf-8")
+    found, _ = find_submissions(tmp_path)
+    assert sorted(item.user for item in found) == ["12", "123"]
+    sheet = tmp_path.parent / f"{tmp_path.name}.csv"
+    sheet.write_text(
+        "Identifier,Full name,Email address\nParticipant 123,Bo Lee,bo@x\nParticipant 12,Ann Lee,ann@x\n",
+        encoding="utf-8",
+    )
+    roster = read_roster(sheet)
+    for item in found:
+        row = roster.find({"student": item.name, "platform": {"kind": "moodle", "user": item.user}})
+        assert row["Full name"] == item.name.split("_")[0]

@@ -250,3 +250,29 @@ def test_a_shard_writes_no_gradebook_the_merge_does(tmp_path, capsys):
     assert cli.main([*args, "--out", str(tmp_path / "out")]) == 2
     assert "grade merge" in capsys.readouterr().out
     assert not (tmp_path / "out").exists()
+
+
+def test_no_cell_a_student_controls_can_start_a_formula(tmp_path):
+    """OWASP's CSV injection rule: a cell starting with =, +, -, @, a tab or a carriage
+    return is a formula to a spreadsheet; names in every gradebook file stay text."""
+    names = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"]
+    canvas = "Student,ID,SIS User ID,SIS Login ID,Section\n" + "".join(
+        f'"{name.replace(chr(34), chr(34) * 2)}",{n},={n},@x{n},+A\n'
+        for n, name in enumerate(names)
+    )
+    worksheet = "Identifier,Full name,Email address\n" + "".join(
+        f'Participant {n},"{name.replace(chr(34), chr(34) * 2)}",-{n}@example.edu\n'
+        for n, name in enumerate(names)
+    )
+    for kind, text in (("canvas", canvas), ("moodle", worksheet)):
+        roster = read_roster(write(tmp_path, text, f"{kind}.csv"))
+        records = [
+            record(f"{name}_{n}", {}, platform={"kind": kind, "user": str(n)})
+            for n, name in enumerate(names)
+        ]
+        out = tmp_path / kind
+        out.mkdir()
+        write_gradebooks(records, LESSONS, roster, out, "zero")
+        for path in out.glob("*.csv"):
+            cells = [cell for row in rows_of(path) for cell in row]
+            assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], path.name
