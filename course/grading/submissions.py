@@ -123,15 +123,17 @@ def find_submissions(
             if user:
                 found.append(Submission(user, "", entry, "classroom", user))
                 continue
+        # Moodle's first: a one-word name's file `Cher_12_assignsubmission_file_a_1_2_b.py`
+        # would also read as Canvas's, and no Canvas name can read as Moodle's.
+        if match := MOODLE_ENTRY.fullmatch(entry.name):
+            if entry.is_dir() != bool(match["file"]):  # a folder, or a file with its name
+                moodle.setdefault(match["user"], []).append((entry, match))
+                continue
         match = CANVAS_FILE.fullmatch(unicodedata.normalize("NFC", entry.name))
         if entry.is_file() and match and all(canvas_word(c) for c in match["name"]):
             # By name and id: a file whose name part differs is not that student's (below).
             canvas.setdefault((match["name"], match["user"]), []).append((entry, match))
             continue
-        if match := MOODLE_ENTRY.fullmatch(entry.name):
-            if entry.is_dir() != bool(match["file"]):  # a folder, or a file with its name
-                moodle.setdefault(match["user"], []).append((entry, match))
-                continue
         if entry.is_dir():
             found.append(Submission(entry.name, "", entry))
         elif entry.is_file() and entry.suffix.lower() == ".zip":

@@ -225,10 +225,12 @@ def test_moodle_files_without_folders_are_one_submission_per_participant(tmp_pat
         "Zoë Müller_12346_assignsubmission_file_exercise.py",
         "Zoë Müller_12346_assignsubmission_file_notes.txt",
         "Bob Smith_12345_assignsubmission_onlinetext_onlinetext.html",
+        "Cher_12347_assignsubmission_file_hw_1_2_exercise.py",  # could read as Canvas's
     ):
         (tmp_path / name).write_text("x", encoding="utf-8")
     found, skipped = find_submissions(tmp_path)
-    (zoe,) = found
+    cher, zoe = found
+    assert (cher.platform, cher.user) == ("moodle", "12347")
     assert (zoe.platform, zoe.user, zoe.name) == ("moodle", "12346", "Zoë Müller_12346")
     assert sorted(original for _, original in zoe.members) == ["exercise.py", "notes.txt"]
     assert [path.name for path in skipped] == [
