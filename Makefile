@@ -54,8 +54,8 @@ notebook: $(STAMP) ## Open Jupyter on the notebooks: make notebook [L=01]
 grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out] [JOBS=n] [SHARD=k/n] [LESSONS=01,02] [ROSTER=roster.csv]
 	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) $(if $(LESSONS),--lessons $(LESSONS)) $(if $(ROSTER),--roster $(ROSTER))
 
-grade-merge: $(STAMP) ## Join the outputs of graded shards: make grade-merge SHARDS="out-1 out-2" [OUT=grading-out]
-	$(PY) -m course grade merge $(SHARDS) --out $(or $(OUT),grading-out)
+grade-merge: $(STAMP) ## Join the outputs of graded shards: make grade-merge SHARDS="out-1 out-2" [OUT=grading-out] [ROSTER=roster.csv]
+	$(PY) -m course grade merge $(SHARDS) --out $(or $(OUT),grading-out) $(if $(ROSTER),--roster $(ROSTER))
 
 grade-bench: $(STAMP) ## Time `course grade` on a 60-student class against the naive loop and --no-dedup
 	$(PY) benchmarks/grade_speed.py

@@ -793,6 +793,13 @@ def main(args) -> int:
             shard = parse_shard(args.shard)
         except ValueError as exc:
             problems.append(str(exc))
+        if getattr(args, "roster", None):
+            # A shard's gradebook would list the other shards' students as missing (and, with
+            # --missing zero or blank, take their grades away on import).
+            problems.append(
+                "--roster goes to `grade merge`, which sees the whole class; a shard holds "
+                "only part of it."
+            )
     if problems:
         for problem in problems:
             console.print(f"[red]{escape(problem)}[/]")

@@ -7,7 +7,7 @@ recognised by its columns, and matches each submission to one row with no column
 |---|---|---|---|
 | Canvas gradebook export (Grades > Export) | `Student` and `ID` | `ID`, the Canvas user id in Canvas's file names | `Submission` if the roster has it, else `SIS Login ID` |
 | Moodle grading worksheet (assignment > Download grading worksheet) | `Identifier` (`Participant 12345`) | the participant id in Moodle's file names | `Submission` if the roster has it |
-| GitHub Classroom roster (Download roster) | `github_username` | the username in `<assignment>-<username>` | `github_username` |
+| GitHub Classroom roster (Download roster) | `github_username` | the username in `<assignment>-<username>`, in any case | `github_username`, in any case |
 | any other CSV | a `Submission` column | | `Submission` |
 
 Matching is exact: a roster row with no submission is listed as missing, a submission with no
@@ -34,11 +34,13 @@ Then, beside grades.csv, the gradebook file of that platform, as its importer re
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.grading.submissions import canvas_word
 from course.manifest import Lesson
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -68,13 +70,17 @@ class Roster:
         if self.platform == "moodle":
             found = re.fullmatch(r"\D*?(\d+)", value)
             return found[1] if found else ""
-        return value
+        return self.key(value)
+
+    def key(self, value: str) -> str:
+        """A name as the index holds it: GitHub usernames are the same in any case."""
+        return value.lower() if self.platform == "classroom" else value
 
     def find(self, record: dict) -> dict[str, str] | None:
         """The roster row of a graded student, matched exactly, or None."""
         source = record.get("platform") or {}
         if source.get("kind") == self.platform and self.id_column:
-            user = str(source.get("user", ""))
+            user = self.key(str(source.get("user", "")))
             row = self.by_id.get(user)
             if row is not None and self.platform == "canvas":
                 # Canvas's file names start with the sortable name: a name that ends in
@@ -83,7 +89,7 @@ class Roster:
                     return None
             return row
         if self.name_column:
-            return self.by_name.get(record["student"])
+            return self.by_name.get(self.key(record["student"]))
         return None
 
     def label(self, row: dict[str, str]) -> str:
@@ -95,21 +101,30 @@ class Roster:
 
 def canvas_name(sortable_name: str) -> str:
     """A sortable name as Canvas writes it in its download's file names (ContentZipper:
-    `_<digits>_` runs joined, lowercased, every non-word character dropped)."""
-    name = re.sub(r"_(\d+)_", r"\1", unicodedata.normalize("NFC", sortable_name)).lower()
-    return re.sub(r"\W", "", name)
+    `_<digits>_` runs joined, lowercased, every non-word character dropped), as NFC."""
+    name = unicodedata.normalize("NFC", re.sub(r"_(\d+)_", r"\1", sortable_name).lower())
+    return "".join(char for char in name if canvas_word(char))
+
+
+def _known_header(text: str, delimiter: str) -> bool:
+    """Whether the first row, split at `delimiter`, names a column a roster is known by."""
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    return bool({"ID", "Identifier", "github_username", "Submission"} & {c.strip() for c in first})
 
 
 def read_roster(path: Path) -> Roster:
     """Read ROSTER.csv; RosterError if it is no roster this module knows or names a key twice."""
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as source:
-            reader = csv.DictReader(source)
-            header = [name.strip() for name in reader.fieldnames or []]
-            rows = [
-                {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-                for row in reader
-            ]
+            text = source.read().lstrip()  # blank lines before the header are no header
+        # Saved again from a spreadsheet where `,` is the decimal mark, a roster has `;`.
+        delimiter = next((mark for mark in (",", ";", "\t") if _known_header(text, mark)), ",")
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = [name.strip() for name in reader.fieldnames or []]
+        rows = [
+            {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+            for row in reader
+        ]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise RosterError(f"The roster {path} cannot be read: {exc}") from None
     if "Student" in header and "ID" in header:
@@ -146,7 +161,7 @@ def read_roster(path: Path) -> Roster:
     for number, row in enumerate(roster.rows, start=2):
         for column, index, value in (
             (roster.id_column, roster.by_id, roster.user_id(row)),
-            (roster.name_column, roster.by_name, row.get(roster.name_column or "", "")),
+            (roster.name_column, roster.by_name, roster.key(row.get(roster.name_column or "", ""))),
         ):
             if not column or not value:
                 continue

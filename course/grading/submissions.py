@@ -37,8 +37,11 @@ MAX_DOWNLOAD_MEMBERS = 200_000
 # `_<digits>_<digits>_` is not always the ids: the roster checks the name part as well
 # (course.grading.lms.canvas_name). Text entries (`..._text.html`) carry no attachment id and
 # are not code; with anonymous grading the id is `anon_<id>`, which no roster carries.
+# Canvas keeps Ruby's [[:word:]] (letters, marks, decimal digits, `_`), wider than Python's
+# \w, which drops marks: canvas_word checks the name part, read as NFC (a zip unpacked on
+# macOS may hand the names back decomposed).
 CANVAS_FILE = re.compile(
-    r"(?P<name>\w+?)(?:_(?P<late>LATE|late))?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)",
+    r"(?P<name>.+?)(?:_(?P<late>LATE|late))?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)",
     re.DOTALL,
 )
 # Moodle's "Download all submissions" (moodle/moodle, mod/assign/classes/downloader.php):
@@ -74,6 +77,12 @@ class Submission:
     # A platform's loose files or folders that together make this submission, each with the
     # name it had when the student handed it in ("" for a folder): see stage().
     members: tuple[tuple[Path, str], ...] = ()
+
+
+def canvas_word(char: str) -> bool:
+    """Whether Canvas keeps `char` in a name (Onigmo's [[:word:]]: L, M, Nd, Pc)."""
+    category = unicodedata.category(char)
+    return category[0] in "LM" or category in ("Nd", "Pc")
 
 
 def safe_name(name: str) -> str:
@@ -114,14 +123,17 @@ def find_submissions(
             if user:
                 found.append(Submission(user, "", entry, "classroom", user))
                 continue
-        if entry.is_file() and (match := CANVAS_FILE.fullmatch(entry.name)):
-            # By name and id: a file whose name part differs is not that student's (below).
-            canvas.setdefault((match["name"], match["user"]), []).append((entry, match))
-            continue
+        # Moodle's first: a one-word name's file `Cher_12_assignsubmission_file_a_1_2_b.py`
+        # would also read as Canvas's, and no Canvas name can read as Moodle's.
         if match := MOODLE_ENTRY.fullmatch(entry.name):
             if entry.is_dir() != bool(match["file"]):  # a folder, or a file with its name
                 moodle.setdefault(match["user"], []).append((entry, match))
                 continue
+        match = CANVAS_FILE.fullmatch(unicodedata.normalize("NFC", entry.name))
+        if entry.is_file() and match and all(canvas_word(c) for c in match["name"]):
+            # By name and id: a file whose name part differs is not that student's (below).
+            canvas.setdefault((match["name"], match["user"]), []).append((entry, match))
+            continue
         if entry.is_dir():
             found.append(Submission(entry.name, "", entry))
         elif entry.is_file() and entry.suffix.lower() == ".zip":
@@ -164,9 +176,12 @@ def stage(submission: Submission, dest: Path, lessons: Sequence[Lesson]) -> None
     A folder's content is copied (links as links, which read_learner_files then refuses), a
     .zip is unpacked, any other file takes the name the student gave it; a .zip found at the
     top afterwards (a Moodle folder holding the student's zip) is unpacked too, and a lone
-    learner file goes into its lesson's folder when one lesson is graded.
+    learner file goes into its lesson's folder when one lesson is graded. The limits of one
+    zip hold for all of it together: a zip of zips cannot unpack to more. A file that two
+    members both hold is refused, as two loose files of one name are: neither is "the" one.
     """
     dest.mkdir(parents=True, exist_ok=True)
+    left = [MAX_ZIP_BYTES, MAX_ZIP_MEMBERS]  # what the student's zips may still unpack to
     for path, original in submission.members:
         if path.is_symlink():
             raise SubmissionError(f"Rejected: {path.name} is a link.")
@@ -175,7 +190,7 @@ def stage(submission: Submission, dest: Path, lessons: Sequence[Lesson]) -> None
             continue
         name = PurePosixPath(original.replace("\\", "/")).name
         if name.lower().endswith(".zip"):
-            unpack_zip(path, dest)
+            _unpack_within(path, dest, left)
             continue
         if not name or (dest / name).exists():
             raise SubmissionError(
@@ -185,8 +200,23 @@ def stage(submission: Submission, dest: Path, lessons: Sequence[Lesson]) -> None
     if not _holds_lessons(dest):
         for archive in sorted(p for p in dest.iterdir() if p.suffix.lower() == ".zip"):
             if archive.is_file() and not archive.is_symlink():
-                unpack_zip(archive, dest)
+                _unpack_within(archive, dest, left)
     place_loose_files(dest, lessons)
+
+
+def _unpack_within(archive: Path, dest: Path, left: list[int]) -> None:
+    """unpack_zip within what is `left` of the submission's limits, then less is left."""
+    try:
+        written, members = unpack_zip(archive, dest, *left)
+    except SubmissionError as exc:
+        if left == [MAX_ZIP_BYTES, MAX_ZIP_MEMBERS]:
+            raise
+        raise SubmissionError(
+            f"{exc} The zips of one submission together, a zip inside a zip too, unpack to at "
+            f"most {MAX_ZIP_BYTES // 2**20} MB and {MAX_ZIP_MEMBERS} members."
+        ) from None
+    left[0] -= written
+    left[1] -= members
 
 
 def place_loose_files(folder: Path, lessons: Sequence[Lesson]) -> None:
@@ -224,13 +254,14 @@ def unpack_zip(
     dest: Path,
     max_bytes: int = MAX_ZIP_BYTES,
     max_members: int = MAX_ZIP_MEMBERS,
-) -> None:
-    """Unpack `archive` into `dest`, refusing anything that could write elsewhere or explode."""
+) -> tuple[int, int]:
+    """Unpack `archive` into `dest`, refusing anything that could write elsewhere or explode;
+    the bytes written and the members."""
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
             _check_members(archive.name, infos, max_bytes, max_members)
-            _extract(archive.name, zf, infos, dest, max_bytes)
+            return _extract(archive.name, zf, infos, dest, max_bytes), len(infos)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
         raise SubmissionError(f"{archive.name} could not be unpacked: {exc}") from None
 
@@ -270,7 +301,7 @@ def _check_members(
 
 def _extract(
     label: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], dest: Path, max_bytes: int
-) -> None:
+) -> int:
     # Count the bytes actually written: a member's declared size is the zip's own claim.
     written = 0
     for info in infos:
@@ -282,6 +313,13 @@ def _extract(
             path.mkdir(parents=True, exist_ok=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() or path.is_symlink():
+            if _same_or_hidden(zf, info, path, parts):
+                continue  # the first is kept: the same bytes, or a file manager's own
+            raise SubmissionError(
+                f"Rejected {label}: {info.filename!r} is there twice (in this zip, or also in "
+                "another file of the submission); hand in one."
+            )
         with zf.open(info) as source, path.open("wb") as sink:
             while chunk := source.read(1 << 16):
                 written += len(chunk)
@@ -290,6 +328,17 @@ def _extract(
                         f"Rejected {label}: it unpacks to more than {max_bytes // 2**20} MB."
                     )
                 sink.write(chunk)
+    return written
+
+
+def _same_or_hidden(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, parts) -> bool:
+    """Whether a member found twice can be let go: a file manager's (.DS_Store, __MACOSX/...)
+    or the same bytes as the file already there."""
+    if any(part.startswith(".") or part == "__MACOSX" for part in parts):
+        return True
+    if path.is_symlink() or not path.is_file() or path.stat().st_size != info.file_size:
+        return False
+    return zf.read(info) == path.read_bytes()  # at most the declared size, already checked
 
 
 def find_root(folder: Path) -> Path:

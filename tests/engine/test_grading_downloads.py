@@ -10,13 +10,19 @@ lateness beside the grade without changing it. Lesson 01 only, so each class sta
 import csv
 import io
 import json
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from course import grading
-from course.grading.submissions import find_submissions
+from course.grading.submissions import (
+    MAX_ZIP_BYTES,
+    SubmissionError,
+    find_submissions,
+    stage,
+)
 
 from .conftest import LESSON, SOLUTION, STARTER
 from .test_grading import MISTAKE
@@ -219,12 +225,109 @@ def test_moodle_files_without_folders_are_one_submission_per_participant(tmp_pat
         "Zoë Müller_12346_assignsubmission_file_exercise.py",
         "Zoë Müller_12346_assignsubmission_file_notes.txt",
         "Bob Smith_12345_assignsubmission_onlinetext_onlinetext.html",
+        "Cher_12347_assignsubmission_file_hw_1_2_exercise.py",  # could read as Canvas's
     ):
         (tmp_path / name).write_text("x", encoding="utf-8")
     found, skipped = find_submissions(tmp_path)
-    (zoe,) = found
+    cher, zoe = found
+    assert (cher.platform, cher.user) == ("moodle", "12347")
     assert (zoe.platform, zoe.user, zoe.name) == ("moodle", "12346", "Zoë Müller_12346")
     assert sorted(original for _, original in zoe.members) == ["exercise.py", "notes.txt"]
     assert [path.name for path in skipped] == [
         "Bob Smith_12345_assignsubmission_onlinetext_onlinetext.html"
     ]
+
+
+# ---------------------------------------------------------------- as a cheat would
+
+
+def test_canvas_names_are_read_as_canvas_writes_them_composed_or_not(tmp_path):
+    """Canvas keeps marks in a name (Ruby's [[:word:]]); a zip unpacked on macOS may hand the
+    names back decomposed (NFD). Both are still Canvas files, matched to their roster row."""
+    from course.grading.lms import read_roster
+
+    decomposed = unicodedata.normalize("NFD", "müllerzoë_340935_208490300_exercise.py")
+    dotted = "i\u0307nceali_340938_208490301_exercise.py"  # "İnce, Ali" lowercased keeps a mark
+    for name in (decomposed, dotted, "hw 1_340939_208490302_x.zip"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found, _ = find_submissions(tmp_path)
+    canvas = {item.user: item.name for item in found if item.platform == "canvas"}
+    assert canvas == {"340935": "müllerzoë_340935", "340938": "i\u0307nceali_340938"}
+    path = tmp_path.parent / f"{tmp_path.name}-roster.csv"
+    path.write_text(
+        'Student,ID,SIS User ID,SIS Login ID,Section\n"Müller, Zoë",340935,,,\n'
+        '"İnce, Ali",340938,,,\n',
+        encoding="utf-8",
+    )
+    roster = read_roster(path)
+    for user, name in canvas.items():
+        row = roster.find({"student": name, "platform": {"kind": "canvas", "user": user}})
+        assert row is not None and row["ID"] == user, name
+
+
+def stage_canvas(tmp_path, uploads: dict[str, bytes]):
+    download = tmp_path / "download"
+    download.mkdir(parents=True)
+    for name, data in uploads.items():
+        (download / name).write_bytes(data)
+    (student,), _ = find_submissions(download)
+    stage(student, tmp_path / "staged", [LESSON])
+    return tmp_path / "staged"
+
+
+def deflated(members: dict[str, bytes]) -> bytes:
+    sink = io.BytesIO()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return sink.getvalue()
+
+
+def test_a_zip_of_zips_cannot_unpack_to_more_than_one_zip_may(tmp_path):
+    """Each zip inside is under the limit, so only a limit shared by the whole submission
+    stops a student's zip of zips from filling the grader's disk."""
+    inner = deflated({"padding.bin": bytes(MAX_ZIP_BYTES // 2)})  # a few kB, half the limit
+    bomb = deflated({f"part{n}.zip": inner for n in range(3)})  # 1.5 limits, nested
+    with pytest.raises(SubmissionError, match="together"):
+        stage_canvas(tmp_path, {"smithbob_340934_208490284_course.zip": bomb})
+    assert sum(p.stat().st_size for p in tmp_path.rglob("*.bin")) <= MAX_ZIP_BYTES
+
+
+def test_two_uploads_holding_the_same_file_are_refused_not_one_silently_kept(tmp_path):
+    uploads = {
+        "smithbob_340934_208490284_course.zip": zipped({f"lessons/{FILE}": SOLUTION_TEXT}),
+        "smithbob_340934_208490285_course.zip": zipped({f"lessons/{FILE}": STARTER_TEXT}),
+    }
+    with pytest.raises(SubmissionError, match="twice"):
+        stage_canvas(tmp_path, uploads)
+    # Two zips from macOS's Finder, each with its own .DS_Store and the same README: one.
+    mac = {".DS_Store": "finder", "__MACOSX/._README.md": "meta", "README.md": "mine"}
+    staged = stage_canvas(
+        tmp_path / "apart",
+        {
+            "smithbob_340934_208490284_course.zip": zipped(
+                {**mac, f"lessons/{FILE}": SOLUTION_TEXT}
+            ),
+            "smithbob_340934_208490285_notes.zip": zipped({**mac, ".DS_Store": "other"}),
+        },
+    )
+    assert (staged / "lessons" / FILE).read_text(encoding="utf-8") == SOLUTION_TEXT
+
+
+def test_moodle_participant_ids_that_prefix_each_other_stay_apart(tmp_path):
+    from course.grading.lms import read_roster
+
+    for name in ("Ann Lee_12_assignsubmission_file", "Bo Lee_123_assignsubmission_file"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "exercise.py").write_text("x", encoding="utf-8")
+    found, _ = find_submissions(tmp_path)
+    assert sorted(item.user for item in found) == ["12", "123"]
+    sheet = tmp_path.parent / f"{tmp_path.name}.csv"
+    sheet.write_text(
+        "Identifier,Full name,Email address\nParticipant 123,Bo Lee,bo@x\nParticipant 12,Ann Lee,ann@x\n",
+        encoding="utf-8",
+    )
+    roster = read_roster(sheet)
+    for item in found:
+        row = roster.find({"student": item.name, "platform": {"kind": "moodle", "user": item.user}})
+        assert row["Full name"] == item.name.split("_")[0]

@@ -211,3 +211,68 @@ def test_the_plain_gradebook_lists_every_roster_row_with_its_own_columns(tmp_pat
     assert [r["github_username"] for r in rows] == ["bob-s", "li"]
     assert rows[0]["total"] == "3" and rows[0]["late"] == "late" and rows[0]["status"] == "fail"
     assert rows[1]["status"] == "missing" and rows[1]["total"] == ""
+
+
+# -------------------------------------------------------------------- GitHub Classroom
+
+
+def test_classroom_usernames_match_in_any_case_as_github_logins_do(tmp_path):
+    roster = read_roster(write(tmp_path, "identifier,github_username,name\nb,Bob-Smith,Bob\n"))
+    for kind in ("classroom", None):  # from a clone, or a folder named after the student
+        clone = {"kind": kind, "user": "bob-smith"} if kind else None
+        row = roster.find({"student": "bob-smith", "platform": clone})
+        assert row is not None and row["name"] == "Bob", kind
+    twice = "identifier,github_username,name\nb,Bob-Smith,Bob\nc,bob-smith,Carl\n"
+    with pytest.raises(RosterError, match="two students"):
+        read_roster(write(tmp_path, twice, "twice.csv"))
+
+
+def test_a_roster_saved_again_by_a_spreadsheet_is_read_the_same(tmp_path):
+    """A BOM, blank lines, `;` (a spreadsheet where `,` is the decimal mark), quoted commas."""
+    saved = "\ufeff\r\n\r\n" + CANVAS.replace(",", ";").replace('"Smith; Bob"', '"Smith, Bob"')
+    original, again = (
+        read_roster(write(tmp_path, CANVAS)),
+        read_roster(write(tmp_path, saved, "x.csv")),
+    )
+    assert (again.platform, again.header) == (original.platform, original.header)
+    assert [row["ID"] for row in again.rows] == [row["ID"] for row in original.rows]
+    assert again.by_id["340934"]["Student"] == "Smith, Bob"
+
+
+def test_a_shard_writes_no_gradebook_the_merge_does(tmp_path, capsys):
+    """Shard 1 of 2 holds half the class: its canvas.csv would give the other half as missing
+    (with --missing zero, a 0 each on import), so --roster is for `grade merge`."""
+    from course import cli
+
+    roster = write(tmp_path, CANVAS)
+    (tmp_path / "class").mkdir()
+    args = ["grade", str(tmp_path / "class"), "--shard", "1/2", "--roster", str(roster)]
+    assert cli.main([*args, "--out", str(tmp_path / "out")]) == 2
+    assert "grade merge" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_cell_a_student_controls_can_start_a_formula(tmp_path):
+    """OWASP's CSV injection rule: a cell starting with =, +, -, @, a tab or a carriage
+    return is a formula to a spreadsheet; names in every gradebook file stay text."""
+    names = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"]
+    canvas = "Student,ID,SIS User ID,SIS Login ID,Section\n" + "".join(
+        f'"{name.replace(chr(34), chr(34) * 2)}",{n},={n},@x{n},+A\n'
+        for n, name in enumerate(names)
+    )
+    worksheet = "Identifier,Full name,Email address\n" + "".join(
+        f'Participant {n},"{name.replace(chr(34), chr(34) * 2)}",-{n}@example.edu\n'
+        for n, name in enumerate(names)
+    )
+    for kind, text in (("canvas", canvas), ("moodle", worksheet)):
+        roster = read_roster(write(tmp_path, text, f"{kind}.csv"))
+        records = [
+            record(f"{name}_{n}", {}, platform={"kind": kind, "user": str(n)})
+            for n, name in enumerate(names)
+        ]
+        out = tmp_path / kind
+        out.mkdir()
+        write_gradebooks(records, LESSONS, roster, out, "zero")
+        for path in out.glob("*.csv"):
+            cells = [cell for row in rows_of(path) for cell in row]
+            assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], path.name
