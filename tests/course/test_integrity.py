@@ -258,7 +258,6 @@ CRITERIA_TO_DO = {
     "l05_generic_views",
     "l06_mixins",
     "l07_viewsets_routers",
-    "l08_authentication",
     "l09_permissions",
     "l10_jwt",
     "l11_signup_otp",
