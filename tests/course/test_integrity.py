@@ -259,8 +259,6 @@ CRITERIA_TO_DO = {
     "l06_mixins",
     "l07_viewsets_routers",
     "l09_permissions",
-    "l10_jwt",
-    "l11_signup_otp",
 }
 
 
