@@ -24,14 +24,16 @@ from rest_framework.views import APIView
 from course.stubs import NotDone
 from playground_project.domain.models import Course  # noqa: F401
 
+from .authentication import GuardedBasicAuthentication  # noqa: F401
 from .serializers import CourseSerializer, WhoSerializer
 
 # Each stub answers 501 to every request from initial(), which DRF runs before authentication,
 # permissions, throttles and the handler. Write the class, then delete the stub's initial().
 
 
-# TODO(E1): authentication classes (Token first, then Session, then Basic), a permission class
-# that turns anonymous callers away, and a get() that reports who is calling.
+# TODO(E1): authentication classes (Token first, then Session, then Basic guarded against
+# guessing: GuardedBasicAuthentication), a permission class that turns anonymous callers away,
+# and a get() that reports who is calling.
 @extend_schema(responses=WhoSerializer)
 class Me(APIView):
     """GET: who is calling, as {"username": ..., "authenticated_by": ..., "auth": ...}.
@@ -76,8 +78,8 @@ class CourseList(generics.ListCreateAPIView):
         raise NotDone("E3")
 
 
-# TODO(E4): authentication classes (Basic first, then Session), logged-in callers only, and
-# only the caller's own courses.
+# TODO(E4): authentication classes (Basic first, guarded: GuardedBasicAuthentication, then
+# Session), logged-in callers only, and only the caller's own courses.
 class MyCourses(generics.ListAPIView):
     """GET: the courses the caller owns.
 

@@ -7,11 +7,7 @@ is calling, hand out tokens for a password, and serve courses to a browser and t
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authentication import (
-    BasicAuthentication,
-    SessionAuthentication,
-    TokenAuthentication,
-)
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -50,8 +46,10 @@ class StudentList(generics.ListCreateAPIView):
     serializer_class = StudentSerializer
     # Tried in this order; the first class that recognises the caller wins. Token is first, so
     # an anonymous caller gets 401 with `WWW-Authenticate: Token`: DRF asks the FIRST class
-    # for that header. Session serves the browsable API, Basic a quick test with curl -u.
-    authentication_classes = [TokenAuthentication, SessionAuthentication, BasicAuthentication]
+    # for that header. Session serves the browsable API. No Basic on a page that browsers
+    # write to: a browser resends a Basic password by itself, and DRF checks no CSRF token
+    # for Basic, so any web site could POST here with it.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     # Authentication only says who is calling; this is what refuses anonymous callers.
     permission_classes = [IsAuthenticated]
 

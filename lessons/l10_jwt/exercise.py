@@ -1,4 +1,4 @@
-"""Lesson 10 exercises: a login view by hand, custom claims, a "me" endpoint and a logout.
+"""Lesson 10 exercises: a login view by hand, custom claims, "me", logout and a refresh that ends.
 
 This is the only file of the lesson you edit. Each TODO(En) marks what exercise En asks
 for; the README section "En." says exactly what the code must do. Until you replace a
@@ -8,7 +8,8 @@ Check your work:  make check L=10      (or: python -m course check 10)
 Ask for a hint:   make hint L=10 E=E1  (or: python -m course hint 10 E1)
 """
 
-from django.contrib.auth import authenticate  # noqa: F401  (you will need these)
+from django.contrib.auth import authenticate, get_user_model  # noqa: F401  (you will need these)
+from django.utils import timezone  # noqa: F401
 from drf_spectacular.utils import extend_schema
 from rest_framework import status  # noqa: F401
 from rest_framework.exceptions import (  # noqa: F401
@@ -20,14 +21,19 @@ from rest_framework.permissions import AllowAny, IsAuthenticated  # noqa: F401
 from rest_framework.response import Response  # noqa: F401
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication  # noqa: F401
-from rest_framework_simplejwt.exceptions import TokenError  # noqa: F401
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError  # noqa: F401
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: F401
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from course.stubs import NotDone
 
-from .serializers import LoginSerializer, RefreshSerializer, UserSerializer
+from .serializers import (  # noqa: F401
+    SESSION_LIFETIME,
+    LoginSerializer,
+    RefreshSerializer,
+    UserSerializer,
+)
 from .throttles import LoginRateThrottle
 
 # ------------------------------------------------------------------ E1: log in by hand
@@ -107,3 +113,25 @@ class LogoutView(APIView):
         # RefreshToken (400 when it is not a valid refresh token); 403 when it is another
         # user's; blacklist it and answer 204.
         raise NotDone("E3")
+
+
+# ------------------------------------------------------------------ E4: a refresh that ends
+
+
+class SessionRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh with rotation, where each refresh token works once, even when two
+    requests race, and a chain of refreshes ends SESSION_LIFETIME after the login."""
+
+    def validate(self, attrs):
+        # TODO(E4): until you write this, token/refresh/ behaves exactly as simplejwt's own
+        # view: read the README section "E4." for the two things it lacks. Parse the token,
+        # refuse an inactive account, refuse a session whose login (the `auth_time` claim, or
+        # `iat` for a token never rotated) is SESSION_LIFETIME old, blacklist the token and
+        # refuse it when blacklist() created no row, then rotate it keeping `auth_time`.
+        return super().validate(attrs)
+
+
+class SessionRefreshView(TokenRefreshView):
+    """POST {"refresh": ...}: a new access and refresh token, or 401. Served at token/refresh/."""
+
+    serializer_class = SessionRefreshSerializer

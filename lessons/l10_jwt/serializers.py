@@ -1,9 +1,14 @@
 """Serializers for lesson 10: the rows a token opens, the account it names, two request bodies."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from playground_project.domain.models import Student
+
+# However often a client refreshes, it logs in again this long after its login (E4).
+SESSION_LIFETIME = timedelta(days=7)
 
 
 class StudentSerializer(serializers.ModelSerializer):

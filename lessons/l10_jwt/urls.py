@@ -11,7 +11,8 @@ urlpatterns = [
     path("", views.api_root, name="api-root"),
     # simplejwt's endpoints: log in, refresh, verify, log out (blacklist a refresh token).
     path("token/", views.TokenObtainPairView.as_view(), name="token-obtain-pair"),
-    path("token/refresh/", jwt_views.TokenRefreshView.as_view(), name="token-refresh"),
+    # token/refresh/ is E4's: simplejwt's refresh, plus single use and a session that ends.
+    path("token/refresh/", exercise.SessionRefreshView.as_view(), name="token-refresh"),
     path("token/verify/", jwt_views.TokenVerifyView.as_view(), name="token-verify"),
     path("token/blacklist/", jwt_views.TokenBlacklistView.as_view(), name="token-blacklist"),
     # What an access token opens.

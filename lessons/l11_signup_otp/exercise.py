@@ -31,8 +31,11 @@ from . import emails  # noqa: F401
 from .models import (  # noqa: F401
     CODE_DIGITS,
     CODE_LIFETIME,
+    HOUR,
     MAX_TRIES,
     RESEND_COOLDOWN,
+    TRIES_PER_HOUR,
+    MailRation,
     SignupCode,
 )
 from .serializers import (
@@ -88,7 +91,8 @@ class SignupView(APIView):
     def post(self, request):
         # TODO(E1): validate with SignupSerializer. A new address gets an inactive user (its
         # password hashed) and a SignupCode holding hash_code(code), and the code by mail. An
-        # address in use gets no code and nothing changes. Either way: 202 with SIGNUP_ACCEPTED.
+        # address in use gets no code and nothing changes. Every mail goes out only if
+        # MailRation.take(email) allows it. Either way: 202 with SIGNUP_ACCEPTED.
         raise NotDone("E1")
 
 
@@ -107,9 +111,11 @@ class VerifyView(APIView):
     @extend_schema(request=VerifySerializer, responses=TokenObtainPairSerializer)
     def post(self, request):
         # TODO(E2): validate with VerifySerializer; find the pending signup's SignupCode; count
-        # the try in the database and refuse a code that is dead (MAX_TRIES) or expired
-        # (CODE_LIFETIME); compare hashes in constant time; check the password; use the code
-        # once; activate the user and answer a token pair. Any refusal: 400 with VERIFY_REFUSED.
+        # the try in the database and refuse a code that is dead (MAX_TRIES), expired
+        # (CODE_LIFETIME) or whose signup had TRIES_PER_HOUR tries this HOUR (start a new hour
+        # once hour_started_at is an HOUR old); compare hashes in constant time; check the
+        # password; use the code once; activate the user and answer a token pair. Any refusal:
+        # 400 with VERIFY_REFUSED.
         raise NotDone("E2")
 
 
@@ -127,6 +133,7 @@ class ResendView(APIView):
     @extend_schema(request=ResendSerializer, responses={202: MessageSerializer})
     def post(self, request):
         # TODO(E3): validate with ResendSerializer. A pending signup whose code is at least
-        # RESEND_COOLDOWN old gets a new code that replaces the old one (with fresh tries), by
-        # mail. Every address, pending or not: 202 with RESEND_ACCEPTED.
+        # RESEND_COOLDOWN old gets a new code that replaces the old one (with fresh tries, but
+        # the same tries_this_hour), by mail, if MailRation.take(email) allows; if it does not,
+        # the old code stays. Every address, pending or not: 202 with RESEND_ACCEPTED.
         raise NotDone("E3")

@@ -2,7 +2,9 @@
 
 A throttle slows an attacker down; it does not stop one. Its counts live in the cache, which
 a restart or a busy cache empties, and an attacker with many addresses gets a count for each.
-That is why each code also counts its own tries in the database (models.MAX_TRIES).
+That is why each code also counts its own tries in the database (models.MAX_TRIES), each
+pending signup its tries in the hour (models.TRIES_PER_HOUR), and each recipient the mail it
+got (models.MailRation).
 """
 
 from rest_framework.throttling import SimpleRateThrottle
@@ -21,7 +23,9 @@ class ByAddressThrottle(SimpleRateThrottle):
 
 class SignupThrottle(ByAddressThrottle):
     scope = "l11-signup"
-    rate = "10/hour"  # each signup sends an email: this also limits mail sent to strangers
+    # Each signup hashes a password and sends an email. Per client address only: mail to one
+    # recipient is rationed per recipient, in the database (models.MailRation).
+    rate = "10/hour"
 
 
 class VerifyThrottle(ByAddressThrottle):

@@ -2,11 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.authentication import (
-    BasicAuthentication,
-    SessionAuthentication,
-    TokenAuthentication,
-)
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -15,6 +11,7 @@ from rest_framework.views import APIView
 
 from playground_project.domain.models import Course
 
+from .authentication import GuardedBasicAuthentication
 from .serializers import CourseSerializer, WhoSerializer
 
 
@@ -28,7 +25,13 @@ class Me(APIView):
 
     # Token first: DRF takes the WWW-Authenticate header of the first class, so an anonymous
     # caller gets 401 with `WWW-Authenticate: Token`, which tells a script how to log in.
-    authentication_classes = [TokenAuthentication, SessionAuthentication, BasicAuthentication]
+    # Basic guarded: DRF's throttles run after authentication, so plain Basic would answer
+    # every wrong password with a 401 and count none of them.
+    authentication_classes = [
+        TokenAuthentication,
+        SessionAuthentication,
+        GuardedBasicAuthentication,
+    ]
     # Authentication only identifies the caller; this permission is what refuses anonymous ones.
     permission_classes = [IsAuthenticated]
 
@@ -97,7 +100,8 @@ class MyCourses(generics.ListAPIView):
     serializer_class = CourseSerializer
     # Basic first: a caller without credentials, or with a wrong password, gets 401 with
     # `WWW-Authenticate: Basic realm="api"`, the challenge that curl and browsers answer.
-    authentication_classes = [BasicAuthentication, SessionAuthentication]
+    # Guarded: after 5 wrong passwords for an account, 429 before any password is checked.
+    authentication_classes = [GuardedBasicAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):

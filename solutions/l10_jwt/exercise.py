@@ -1,6 +1,7 @@
-"""Lesson 10 exercises: a login view by hand, custom claims, "me" and logout (reference solution)."""
+"""Lesson 10 exercises: a login view by hand, custom claims, "me", logout and a refresh that ends (reference solution)."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
@@ -8,12 +9,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from .serializers import LoginSerializer, RefreshSerializer, UserSerializer
+from .serializers import SESSION_LIFETIME, LoginSerializer, RefreshSerializer, UserSerializer
 from .throttles import LoginRateThrottle
 
 # ------------------------------------------------------------------ E1: log in by hand
@@ -125,3 +126,39 @@ class LogoutView(APIView):
         refresh.blacklist()
         # Nothing to send back. The access token stays valid until it expires: see the README.
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ------------------------------------------------------------------ E4: a refresh that ends
+
+
+class SessionRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh with rotation, where each refresh token works once, even when two
+    requests race, and a chain of refreshes ends SESSION_LIFETIME after the login."""
+
+    def validate(self, attrs):
+        # Checks the signature, the expiry, the type and (a read) the blacklist.
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.get("user_id")
+        if not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
+            raise AuthenticationFailed("No active account found for the given token.")
+        # The login time rides along in auth_time; a token never rotated was issued at login.
+        logged_in_at = refresh.get("auth_time", refresh["iat"])
+        if timezone.now().timestamp() >= logged_in_at + SESSION_LIFETIME.total_seconds():
+            raise InvalidToken("The session is over: log in again.")
+        # The write decides, not the read above: blacklist() is a get_or_create on a row that
+        # the database keeps unique per token, so of two racing requests only one creates it.
+        _, created = refresh.blacklist()
+        if not created:
+            raise InvalidToken("Token is blacklisted")
+        refresh["auth_time"] = logged_in_at
+        refresh.set_jti()
+        refresh.set_exp()
+        refresh.set_iat()
+        refresh.outstand()  # recorded, so that it can be blacklisted in its turn
+        return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class SessionRefreshView(TokenRefreshView):
+    """POST {"refresh": ...}: a new access and refresh token, or 401. Served at token/refresh/."""
+
+    serializer_class = SessionRefreshSerializer

@@ -18,7 +18,16 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from . import emails
-from .models import CODE_DIGITS, CODE_LIFETIME, MAX_TRIES, RESEND_COOLDOWN, SignupCode
+from .models import (
+    CODE_DIGITS,
+    CODE_LIFETIME,
+    HOUR,
+    MAX_TRIES,
+    RESEND_COOLDOWN,
+    TRIES_PER_HOUR,
+    MailRation,
+    SignupCode,
+)
 from .serializers import (
     MessageSerializer,
     ResendSerializer,
@@ -90,9 +99,12 @@ class SignupView(APIView):
             except IntegrityError:  # the same address signed up a moment ago, in another request
                 in_use = True
             else:
-                send_mail(*emails.signup_code(code), None, [email])
-        if in_use:
-            # Tell the owner of the address, not the caller: the reply below is the same for all.
+                # Every mail to an address counts against its ration, whoever asked for it.
+                if MailRation.take(email):
+                    send_mail(*emails.signup_code(code), None, [email])
+        # Tell the owner of the address, not the caller: the reply below is the same for all.
+        # Rationed too, or signing up with a stranger's address would be a way to mail them.
+        if in_use and MailRation.take(email):
             send_mail(*emails.address_in_use(), None, [email])
         return Response(SIGNUP_ACCEPTED, status=status.HTTP_202_ACCEPTED)
 
@@ -129,11 +141,20 @@ class VerifyView(APIView):
         )
         if record is None:
             return refused()  # the same refusal as a wrong code: verify tells no one who signed up
-        # Count the try before checking it, in one UPDATE that only matches a live code:
-        # concurrent guesses cannot slip past MAX_TRIES, and an old code matches nothing.
+        now = timezone.now()
+        # The signup's hour of tries starts again once it is over; resend never resets it, so
+        # new codes bring no new tries beyond TRIES_PER_HOUR (ASVS V2.2.1).
+        SignupCode.objects.filter(pk=record.pk, hour_started_at__lte=now - HOUR).update(
+            hour_started_at=now, tries_this_hour=0
+        )
+        # Count the try before checking it, in one UPDATE that only matches a live code with
+        # tries left in it and in the hour: concurrent guesses cannot slip past either limit.
         claimed = SignupCode.objects.filter(
-            pk=record.pk, attempts__lt=MAX_TRIES, sent_at__gt=timezone.now() - CODE_LIFETIME
-        ).update(attempts=F("attempts") + 1)
+            pk=record.pk,
+            attempts__lt=MAX_TRIES,
+            tries_this_hour__lt=TRIES_PER_HOUR,
+            sent_at__gt=now - CODE_LIFETIME,
+        ).update(attempts=F("attempts") + 1, tries_this_hour=F("tries_this_hour") + 1)
         if not claimed:
             return refused()
         # Constant time: == stops at the first difference, and how long it took tells how much
@@ -173,11 +194,16 @@ class ResendView(APIView):
         email = serializer.validated_data["email"]
         code = make_code()
         now = timezone.now()
-        # One UPDATE checks the cooldown and replaces the code: the old code dies with its hash,
-        # and the new one starts with all its tries.
-        replaced = SignupCode.objects.filter(
-            user__username=email, user__is_active=False, sent_at__lte=now - RESEND_COOLDOWN
-        ).update(code_hash=hash_code(code), sent_at=now, attempts=0)
+        with transaction.atomic():
+            # One UPDATE checks the cooldown and replaces the code: the old code dies with its
+            # hash, and the new one starts with all its tries (but not the hour's: see verify).
+            replaced = SignupCode.objects.filter(
+                user__username=email, user__is_active=False, sent_at__lte=now - RESEND_COOLDOWN
+            ).update(code_hash=hash_code(code), sent_at=now, attempts=0)
+            if replaced and not MailRation.take(email):
+                # The address had its mail for the hour: undo the replacement, keep the old code.
+                transaction.set_rollback(True)
+                replaced = 0
         if replaced:
             send_mail(*emails.signup_code(code), None, [email])
         # The same answer for an unknown address, a verified one, a cooldown and a new code.

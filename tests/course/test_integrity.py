@@ -252,28 +252,7 @@ def test_each_mistake_is_caught(mistake, graded):
     )
 
 
-# Lessons still being brought to the criteria standard: expected to fail, strictly, so that a
-# lesson whose criteria all hold must leave this set (an unexpected pass fails the run).
-CRITERIA_TO_DO = {
-    "l08_authentication",
-    "l10_jwt",
-    "l11_signup_otp",
-}
-
-
-@pytest.mark.parametrize(
-    "lesson",
-    [
-        pytest.param(
-            lesson,
-            marks=pytest.mark.xfail(
-                lesson.slug in CRITERIA_TO_DO, reason="criteria not all covered yet", strict=True
-            ),
-        )
-        for lesson in LESSONS
-    ],
-    ids=lesson_id,
-)
+@pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
 @pytest.mark.timeout(BATCH_TIMEOUT)  # the first one waits for the whole batch
 def test_every_criterion_is_broken_by_a_known_mistake(lesson, graded):
     """Each acceptance criterion cites a test, and some known mistake fails a test it cites.

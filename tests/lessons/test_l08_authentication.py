@@ -10,6 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from course.testing import basic_auth, expect, expect_status
+from lessons.l08_authentication.authentication import LOCKOUT, MAX_FAILURES
 from playground_project.domain.models import Course
 
 EXERCISE = "lessons.l08_authentication.exercise"
@@ -23,6 +24,15 @@ PASSWORD = "lesson-08-password"
 TOKEN_RATE = 5  # requests a minute, README E2
 NEW_COURSE = {"code": "SEC101", "title": "Web security", "credits": 5}
 NO_STUB = "Did you delete the stub's initial() method?"
+AUTHENTICATED_BY = {
+    "token": "TokenAuthentication",
+    "session": "SessionAuthentication",
+    "basic": "GuardedBasicAuthentication",
+}
+PLAIN_BASIC = (
+    "DRF's throttles run after authentication, so plain BasicAuthentication answers every wrong "
+    "password with 401 and counts none: use GuardedBasicAuthentication from authentication.py."
+)
 
 
 def token_header(key):
@@ -137,7 +147,7 @@ def test_e1_reports_request_user_and_request_auth(api, alice, alice_token, kind)
     )
     expected = {
         "username": "alice",
-        "authenticated_by": f"{kind.capitalize()}Authentication",
+        "authenticated_by": AUTHENTICATED_BY[kind],
         "auth": "Token" if kind == "token" else None,
     }
     expect(
@@ -169,6 +179,19 @@ def test_e1_a_wrong_basic_password_gets_the_first_classs_challenge(api, alice):
 
 
 @E1
+def test_e1_basic_is_locked_after_five_wrong_passwords(api, alice, make_user):
+    """Basic on /me/ is guarded: after 5 wrong passwords, 429 before any password is checked."""
+    expect_basic_lockout(api, me_url(), "E1")
+    make_user("bob", password=PASSWORD)
+    reply = api.get(me_url(), headers=basic_auth("bob", PASSWORD))
+    expect_status(
+        reply,
+        200,
+        "the lock is alice's, not the client's: bob's right password still works (E1)",
+    )
+
+
+@E1
 def test_e1_session_comes_before_basic(api, alice, make_user):
     """Token, Session, Basic in that order: logged in by session and sending Basic, the session wins."""
     make_user("bob", password=PASSWORD)
@@ -186,6 +209,51 @@ def test_e1_session_comes_before_basic(api, alice, make_user):
         mistake="authentication_classes = [TokenAuthentication, SessionAuthentication, "
         "BasicAuthentication], in that order.",
     )
+
+
+def expect_basic_lockout(api, url, because):
+    """MAX_FAILURES wrong Basic passwords for alice, then her right one: 429, and no hash checked."""
+    from django.contrib.auth.models import AbstractBaseUser
+
+    for attempt in range(1, MAX_FAILURES + 1):
+        reply = api.get(url, headers=basic_auth("alice", f"guess-{attempt}"))
+        expect_status(reply, 401, f"guess {attempt} at alice's password is wrong ({because})")
+    checked = []
+    original = AbstractBaseUser.check_password
+
+    def counting(user, raw_password):
+        checked.append(user.get_username())
+        return original(user, raw_password)
+
+    AbstractBaseUser.check_password = counting
+    try:
+        reply = api.get(url, headers=basic_auth("alice", PASSWORD))
+    finally:
+        AbstractBaseUser.check_password = original
+    expect_status(
+        reply,
+        429,
+        f"{MAX_FAILURES} wrong Basic passwords for alice came first: her account is locked for "
+        f"Basic, even with the right password, or a guesser learns when a guess is right "
+        f"({because})",
+        mistake=PLAIN_BASIC,
+    )
+    retry_after = reply.header("Retry-After") or ""
+    expect(
+        retry_after.isdigit() and 0 < int(retry_after) <= LOCKOUT.total_seconds(),
+        reply,
+        f"a Retry-After header of at most {int(LOCKOUT.total_seconds())} seconds",
+        f"the lockout ends by itself, and the client must learn when ({because})",
+    )
+    expect(
+        not checked,
+        reply,
+        f"no password checked, but check_password() ran for {checked}",
+        f"the lock is checked before the password hash: a locked account costs the server "
+        f"nothing and answers the same to every guess ({because})",
+        mistake=PLAIN_BASIC,
+    )
+    return reply
 
 
 # ------------------------------------------------------------------ E2: a throttled token endpoint
@@ -367,20 +435,25 @@ def test_e3_an_invalid_token_answers_403_on_a_session_first_view(api):
 
 
 @E3
-def test_e3_a_session_reads_without_a_csrf_token(api, alice, make_course):
-    """A logged-in browser reads the list without a CSRF token: GET is safe."""
+def test_e3_a_session_reads_without_a_csrf_token(api, alice, make_user, make_course):
+    """A logged-in browser reads every course without a CSRF token: GET is safe."""
     make_course(code="DRF101", owner=alice)
+    make_course(code="DRF101X", owner=make_user("bob"))
+    make_course(code="NOBODY1")
     log_in(api, alice)
     reply = api.get(courses_url())
     expect_status(
         reply, 200, "alice is logged in and GET needs no CSRF token (E3)", mistake=NO_STUB
     )
+    expected = [("DRF101", "alice"), ("DRF101X", "bob"), ("NOBODY1", None)]
     expect(
         isinstance(reply.data, list)
-        and [(c.get("code"), c.get("owner")) for c in reply.data] == [("DRF101", "alice")],
+        and sorted((c.get("code"), c.get("owner")) for c in reply.data if isinstance(c, dict))
+        == expected,
         reply,
-        '[{"code": "DRF101", "owner": "alice", ...}]',
-        "the list shows every course with its owner's username (E3)",
+        "DRF101 (alice's), DRF101X (bob's) and NOBODY1 (no owner), each with its owner's username",
+        "the list shows every course, not only the caller's: that is E4's list (E3)",
+        mistake='Return Course.objects.select_related("owner"), with no filter.',
     )
 
 
@@ -538,4 +611,27 @@ def test_e4_the_right_password_lists_only_the_callers_courses(api, alice, make_u
         reply,
         '[{"code": "MINE1", ...}] only',
         "the list is filtered by request.user: Course.objects.filter(owner=self.request.user) (E4)",
+    )
+
+
+@E4
+def test_e4_basic_is_locked_per_account_for_fifteen_minutes(api, alice, time_machine):
+    """A script's Basic endpoint is a password oracle unless it counts wrong passwords per account."""
+    time_machine.move_to("2030-01-01 09:00:00", tick=False)
+    expect_basic_lockout(api, my_courses_url(), "E4")
+    log_in(api, alice)
+    reply = api.get(my_courses_url())
+    expect_status(
+        reply,
+        200,
+        "alice's session login still works while Basic is locked for her: the lock costs an "
+        "attacker's victim only the Basic door (E4)",
+        mistake="authentication_classes = [GuardedBasicAuthentication, SessionAuthentication].",
+    )
+    time_machine.move_to("2030-01-01 09:15:01", tick=False)
+    reply = api.get(my_courses_url(), headers=basic_auth("alice", PASSWORD))
+    expect_status(
+        reply,
+        200,
+        f"{LOCKOUT} after the first wrong password the lock has ended by itself (E4)",
     )

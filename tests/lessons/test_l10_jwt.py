@@ -20,10 +20,12 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from course.testing import expect, expect_status
+from lessons.l10_jwt.serializers import SESSION_LIFETIME
 
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
+E4 = pytest.mark.exercise("E4")
 
 PASSWORD = "a-long-passphrase-for-tests"
 ACCESS_LIFETIME = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
@@ -709,4 +711,143 @@ def test_e3_logout_without_an_access_token_answers_401(api, ann):
         401,
         "no access token was sent, and logout needs an authenticated user (E3)",
         mistake=NO_JWT,
+    )
+
+
+# ------------------------------------------------------------------ E4: a refresh that ends
+
+LOGIN_TIME = "2030-03-04 09:00:00+00:00"
+SESSION_ADVICE = (
+    "Measure the session from the login, not from the token in hand: read "
+    'refresh.get("auth_time", refresh["iat"]), refuse when now >= that + SESSION_LIFETIME, '
+    'and copy it into the rotated token as refresh["auth_time"].'
+)
+
+
+def refresh_with(api, refresh):
+    return api.post(url("token-refresh"), {"refresh": refresh})
+
+
+@E4
+def test_e4_a_session_ends_seven_days_after_login_however_often_it_refreshes(
+    api, ann, time_machine
+):
+    """Rotation keeps a client logged in only until SESSION_LIFETIME after its login."""
+    time_machine.move_to(LOGIN_TIME, tick=False)
+    login_at = timezone.now()
+    refresh, _ = pair_for(ann)
+    step = timedelta(hours=23)  # within the refresh token's one-day lifetime
+    elapsed = step
+    while elapsed < SESSION_LIFETIME:
+        time_machine.move_to(login_at + elapsed, tick=False)
+        reply = refresh_with(api, refresh)
+        expect_status(
+            reply,
+            200,
+            f"the refresh token is fresh and the login was {elapsed} ago, less than "
+            f"{SESSION_LIFETIME} (E4)",
+            mistake="Is the session measured in seconds, SESSION_LIFETIME.total_seconds()?",
+        )
+        refresh = data_of(reply).get("refresh")
+        expect(
+            claims(refresh).get("auth_time") == int(login_at.timestamp()),
+            reply,
+            f'a rotated refresh token with "auth_time": {int(login_at.timestamp())}, the login time',
+            "the login time must survive each rotation, or the session would start again at "
+            "every refresh (E4)",
+            mistake=SESSION_ADVICE,
+        )
+        elapsed += step
+    time_machine.move_to(login_at + SESSION_LIFETIME - timedelta(seconds=1), tick=False)
+    last = refresh_with(api, refresh)
+    expect_status(last, 200, f"the login was one second less than {SESSION_LIFETIME} ago (E4)")
+    refresh = data_of(last).get("refresh")
+    time_machine.move_to(login_at + SESSION_LIFETIME, tick=False)
+    ended = refresh_with(api, refresh)
+    expect_status(
+        ended,
+        401,
+        f"the refresh token is one second old, but the login was {SESSION_LIFETIME} ago: "
+        "the session is over and the user must log in again (ASVS V3.3.2) (E4)",
+        mistake=SESSION_ADVICE,
+    )
+    expect(
+        "access" not in data_of(ended) and bool(ended.header("WWW-Authenticate")),
+        ended,
+        "no new tokens, and a WWW-Authenticate header",
+        "raise InvalidToken: simplejwt's refresh view answers it with 401 and its Bearer challenge (E4)",
+    )
+
+
+@E4
+def test_e4_an_ended_session_and_an_inactive_account_get_no_pair(api, ann, bob):
+    """A token whose auth_time is SESSION_LIFETIME old is refused; so is an inactive account's."""
+    old = RefreshToken.for_user(ann)
+    old["auth_time"] = int((timezone.now() - SESSION_LIFETIME).timestamp())
+    reply = refresh_with(api, str(old))
+    expect_status(
+        reply,
+        401,
+        f"the token says its session began {SESSION_LIFETIME} ago (auth_time) (E4)",
+        mistake=SESSION_ADVICE,
+    )
+    refresh, _ = pair_for(bob)
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    reply = refresh_with(api, refresh)
+    expect_status(
+        reply,
+        401,
+        "bob's account was deactivated after his login (E4)",
+        mistake="simplejwt's validate() refuses an inactive account; a validate() of your own "
+        "must do it too: get_user_model().objects.filter(pk=user_id, is_active=True).exists().",
+    )
+
+
+@E4
+def test_e4_a_refresh_token_works_once_even_when_two_requests_race(api, ann, monkeypatch):
+    """Two refreshes with one token: if the other request writes its blacklist row first, 401."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    refresh, _ = pair_for(ann)
+    jti = claims(refresh)["jti"]
+    manager = BlacklistedToken.objects
+    raced = []
+
+    def losing_the_race(write):
+        def staged(*args, **kwargs):
+            if not raced:
+                # The other request, sent at the same moment with the same token, passed every
+                # check this one made and writes its blacklist row just before this one does.
+                raced.append(True)
+                BlacklistedToken(token=OutstandingToken.objects.get(jti=jti)).save()
+            return write(*args, **kwargs)
+
+        return staged
+
+    monkeypatch.setattr(manager, "get_or_create", losing_the_race(manager.get_or_create))
+    monkeypatch.setattr(manager, "create", losing_the_race(manager.create))
+    reply = refresh_with(api, refresh)
+    expect(
+        bool(raced),
+        reply,
+        "the refresh token blacklisted with BlacklistedToken.objects (refresh.blacklist() does)",
+        "the test stages the race at that write (E4)",
+        mistake="Blacklist the token with refresh.blacklist().",
+    )
+    expect_status(
+        reply,
+        401,
+        "another request with the same refresh token passed the same checks and blacklisted it "
+        "first: two requests with one token must not both get a pair (E4)",
+        mistake="simplejwt reads the blacklist with exists() and then get_or_create()s the row, so "
+        "both racers win; a second read before the write only narrows the window. Let the write "
+        "decide: _, created = refresh.blacklist(); if not created: raise "
+        'InvalidToken("Token is blacklisted").',
+    )
+    expect(
+        "refresh" not in data_of(reply),
+        reply,
+        "no new refresh token",
+        "the token's one use went to the other request (E4)",
     )

@@ -27,8 +27,11 @@ from course.stubs import NotDone
 from course.testing import expect, expect_status, fail
 from lessons.l11_signup_otp.models import (
     CODE_LIFETIME,
+    HOUR,
+    MAILS_PER_HOUR,
     MAX_TRIES,
     RESEND_COOLDOWN,
+    TRIES_PER_HOUR,
     SignupCode,
 )
 from lessons.l11_signup_otp.throttles import ResendThrottle, SignupThrottle, VerifyThrottle
@@ -165,6 +168,29 @@ def expect_refusal(reply, because, mistake=None):
         mistake="Answer Response(VERIFY_REFUSED, status=status.HTTP_400_BAD_REQUEST) for every "
         "refusal.",
     )
+
+
+def wrong_tries(api, email, code, count, because):
+    """Send `count` wrong codes for `email`, each of which must be refused."""
+    for n in range(1, count + 1):
+        expect_refusal(verify(api, email, wrong_code(code)), f"try {n} is a wrong code; {because}")
+
+
+def resend_code(api, clock, email):
+    """Let the cooldown pass, ask for a new code; return the reply and the code (None if none came)."""
+    clock.shift(RESEND_COOLDOWN + timedelta(seconds=1))
+    before = len(codes_sent_to(email))
+    reply = api.post(resend_url(), {"email": email})
+    expect_status(reply, 202, "resend answers 202 to every address (E3)")
+    codes = codes_sent_to(email)
+    return reply, codes[-1] if len(codes) > before else None
+
+
+HOURLY = (
+    "Count every try in the signup's hour too: start a new hour once hour_started_at is an HOUR "
+    "old (an UPDATE that sets hour_started_at=now, tries_this_hour=0), and claim a try only while "
+    "tries_this_hour < TRIES_PER_HOUR, adding 1 to it in the same UPDATE as attempts."
+)
 
 
 @pytest.fixture
@@ -492,6 +518,37 @@ def test_e1_signup_is_throttled_with_retry_after(api):
     )
 
 
+@E1
+def test_e1_mail_to_one_address_is_rationed(api, frozen_clock):
+    """MAILS_PER_HOUR emails an hour to one address, code and "address in use" notices alike."""
+    email = "dora@example.com"
+    sign_up(api, email)
+    for _ in range(MAILS_PER_HOUR):
+        reply = api.post(signup_url(), {"email": email, "password": PASSWORD})
+        expect_status(reply, 202, "every signup is accepted alike, rationed or not (E1)")
+    got = len(mail_to(email))
+    expect(
+        got == MAILS_PER_HOUR,
+        reply,
+        f"{MAILS_PER_HOUR} emails to {email} in the hour (its code and "
+        f"{MAILS_PER_HOUR - 1} notices), not {got}",
+        "signup mails an address the caller chooses: without a ration per recipient, anyone "
+        "could fill a stranger's mailbox from many client addresses, which SignupThrottle does "
+        "not see (E1)",
+        mistake="Send each email, the code and the address-in-use notice alike, only if "
+        "MailRation.take(email) says so.",
+    )
+    frozen_clock.shift(HOUR)
+    api.post(signup_url(), {"email": email, "password": PASSWORD})
+    expect(
+        len(mail_to(email)) == MAILS_PER_HOUR + 1,
+        reply,
+        "one more email an hour later",
+        "the ration is per hour, not for ever (E1)",
+        mistake="MailRation.take(email) starts a new hour by itself: call it for each email.",
+    )
+
+
 # ------------------------------------------------------------------ E2: verify
 
 
@@ -798,6 +855,46 @@ def test_e2_brute_force_finds_nothing_and_is_throttled(api, frozen_clock, caplog
     )
 
 
+@E2
+def test_e2_a_signup_gets_ten_tries_an_hour_whatever_its_codes(api, frozen_clock):
+    """TRIES_PER_HOUR tries an hour per pending signup, over all its codes (ASVS V2.2.1)."""
+    _, code = sign_up(api, "abel@example.com")
+    wrong_tries(api, "abel@example.com", code, MAX_TRIES, "the code allows 5 (E2)")
+    _, code = resend_code(api, frozen_clock, "abel@example.com")
+    wrong_tries(api, "abel@example.com", code, TRIES_PER_HOUR - MAX_TRIES - 1, "(E2)")
+    last = verify(api, "abel@example.com", code)
+    expect_status(
+        last,
+        200,
+        f"the right code is try {TRIES_PER_HOUR} in the hour, the last one allowed (E2)",
+        mistake="Allow tries while tries_this_hour < TRIES_PER_HOUR, counting this one.",
+    )
+    frozen_clock.shift(RESEND_COOLDOWN + timedelta(seconds=1))  # a fresh minute for the throttle
+    _, code = sign_up(api, "bert@example.com")
+    wrong_tries(api, "bert@example.com", code, MAX_TRIES, "the code allows 5 (E2)")
+    _, code = resend_code(api, frozen_clock, "bert@example.com")
+    wrong_tries(api, "bert@example.com", code, TRIES_PER_HOUR - MAX_TRIES, "(E2)")
+    _, code = resend_code(api, frozen_clock, "bert@example.com")
+    capped = verify(api, "bert@example.com", code)
+    expect_refusal(
+        capped,
+        f"bert's signup had its {TRIES_PER_HOUR} tries this hour over two codes; the third code "
+        "is right and fresh, but a guesser with many addresses could otherwise try 5 codes a "
+        "minute for ever (E2)",
+        mistake=HOURLY,
+    )
+    expect(not is_active("bert@example.com"), capped, "bert still inactive", "(E2)")
+    frozen_clock.shift(HOUR)
+    _, code = resend_code(api, frozen_clock, "bert@example.com")
+    expect_status(
+        verify(api, "bert@example.com", code),
+        200,
+        "an hour later the signup has a new hour of tries (E2)",
+        mistake="Start a new hour: UPDATE hour_started_at=now, tries_this_hour=0 where "
+        "hour_started_at is an HOUR old or older.",
+    )
+
+
 # ------------------------------------------------------------------ E3: resend
 
 
@@ -925,4 +1022,52 @@ def test_e3_resend_is_throttled_with_retry_after(api):
         reply,
         "a Retry-After header with the seconds to wait",
         "(E3)",
+    )
+
+
+@E3
+def test_e3_a_new_code_brings_no_new_tries_in_the_hour(api, frozen_clock):
+    """Resend resets the code's 5 tries, never the signup's tries this hour."""
+    _, code = sign_up(api, "cleo@example.com")
+    for _ in range(TRIES_PER_HOUR // MAX_TRIES):
+        wrong_tries(api, "cleo@example.com", code, MAX_TRIES, "(E3)")
+        _, code = resend_code(api, frozen_clock, "cleo@example.com")
+    expect_refusal(
+        verify(api, "cleo@example.com", code),
+        f"the signup had {TRIES_PER_HOUR} tries this hour, so even this fresh, right code is "
+        "refused; the count lives on the signup and outlives its codes (E3)",
+        mistake="Replace code_hash, sent_at and attempts on resend, and leave hour_started_at "
+        "and tries_this_hour alone.",
+    )
+
+
+@E3
+def test_e3_resend_mail_is_rationed_and_the_old_code_stays(api, frozen_clock):
+    """Past MAILS_PER_HOUR emails to an address, resend mails nothing and the last code still works."""
+    email = "dina@example.com"
+    _, code = sign_up(api, email)
+    for n in range(2, MAILS_PER_HOUR + 1):
+        reply, code = resend_code(api, frozen_clock, email)
+        expect(
+            code is not None,
+            reply,
+            f"email {n} of {MAILS_PER_HOUR} to {email} in the hour, with a new code",
+            "the cooldown is over and the address has mail left in its ration (E3)",
+        )
+    reply, extra = resend_code(api, frozen_clock, email)
+    expect(
+        extra is None and len(mail_to(email)) == MAILS_PER_HOUR,
+        reply,
+        f"no email after {MAILS_PER_HOUR} to {email} within the hour",
+        "resend mails an address the caller chooses: per client it is throttled, per recipient it "
+        "must be rationed too, or anyone can mail a stranger every minute (E3)",
+        mistake="Send the new code only if MailRation.take(email) says so.",
+    )
+    expect_status(
+        verify(api, email, code),
+        200,
+        "the refused resend must leave the last mailed code working: a code nobody was sent "
+        "would lock the owner out (E3)",
+        mistake="Replace the code and call MailRation.take(email) in one transaction.atomic(), "
+        "and transaction.set_rollback(True) when the ration says no.",
     )
