@@ -271,7 +271,12 @@ def test_every_criterion_is_broken_by_a_known_mistake(lesson, graded):
         for mistake in applicable(lesson.mistakes)
     }
     readme = f"lessons/{lesson.slug}/README.md"
+    listed = {c.exercise_id for c in criteria(lesson)}
     problems = [
+        f"{readme}, {e.id}: no bullet list under an 'Acceptance criteria:' line"
+        for e in lesson.exercises
+        if e.id not in listed
+    ] + [
         f"{readme}, {c.exercise_id}: the criterion cites no test in backticks: {c.short()}"
         for c in criteria(lesson)
         if not c.tests
