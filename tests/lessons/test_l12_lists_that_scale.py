@@ -445,11 +445,12 @@ def test_e2_search_matches_name_code_and_title(api, as_alice, search, expected):
 
 @pytest.fixture
 def graded_roster():
-    """Two courses; the grades sort the students neither by name nor against it."""
+    """Two courses; neither the grades nor the ids sort AB100's students by name or against it."""
     names = ["Ada", "Bea", "Cy"]
     db, py = new_course("DB110"), new_course("AB100")
     enrol(db, add_students(3, names=names), grades=["B", "A", "C"])
-    enrol(py, add_students(3, names=names), grades=["B", "C", "A"])
+    # Created Cy, Ada, Bea: a default order of course then id (no student__name) is told apart.
+    enrol(py, add_students(3, names=["Cy", "Ada", "Bea"]), grades=["A", "B", "C"])
     return names
 
 
@@ -505,7 +506,7 @@ def test_e2_orders_by_a_whitelisted_field(api, as_alice, graded_roster, ordering
 
 @E2
 @pytest.mark.parametrize(
-    "ordering", ["grade", "-grade", "student__email", "student__owner__password"]
+    "ordering", ["grade", "-grade", "student__email", "student__owner__password", "-id"]
 )
 def test_e2_ordering_by_a_field_not_whitelisted_is_ignored(api, as_alice, graded_roster, ordering):
     """`?ordering=grade` (or email, or password) answers the default order: hidden fields never sort."""
@@ -518,7 +519,8 @@ def test_e2_ordering_by_a_field_not_whitelisted_is_ignored(api, as_alice, graded
         f"{ordering.lstrip('-')} is not shown by the roster: sorting by it would let anyone "
         "rank the hidden values, one request at a time (E2)",
         mistake='Whitelist ordering_fields = ["student__name", "course__code", "enrolled_on"]; '
-        'never "__all__", which makes every model field sortable.',
+        'never "__all__", which makes every model field sortable, nor leave it out, which '
+        "allows every source of the serializer (id, student__year).",
     )
 
 

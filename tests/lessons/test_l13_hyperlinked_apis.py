@@ -510,10 +510,11 @@ def test_e3_a_second_enrolment_is_a_400_on_student(api, login, make_course, make
         "and raise ValidationError({'student': [...]}).",
     )
     expect(
-        isinstance(reply.data, dict) and "student" in reply.data,
+        isinstance(reply.data, dict) and bool(reply.data.get("student")),
         reply,
-        "an error under 'student'",
-        "the student is what the client sent wrong (E3)",
+        "an error message under 'student', saying the student is already enrolled",
+        "the student is what the client sent wrong, and an empty list of errors tells the "
+        "client nothing: raise ValidationError({'student': ['...already enrolled...']}) (E3)",
     )
     expect(Enrolment.objects.count() == 1, reply, "one enrolment", "the second was refused (E3)")
 
