@@ -653,6 +653,7 @@ def _run_job(job: dict, guard: dict | None) -> int:
     plugin = RunPlugin(lesson, learner_path, job["learner"], bool(job["reverse"]), channel)
     sys.addaudithook(Watch(lesson, learner_path, plugin, channel, log))
     _install(lesson, job.pop("source"))
+    _watch_behind_responses()
     from course.grading.child import use_database_image
 
     use_database_image()
@@ -703,6 +704,38 @@ def _install(lesson: Lesson, source: str) -> None:
     sys.modules[name] = module
     exec(compile(source, file, "exec", dont_inherit=True), module.__dict__)
     setattr(package, name.rsplit(".", 1)[1], module)
+
+
+# What a test client's response, its data and a URL match carry besides what a client of the
+# API sees: the view that answered (its class, its queryset), the serializer, the request
+# object. A read of one of them from the learner's own line is noted (Watch), under any name.
+_BEHIND = {
+    ("django.http.response", "HttpResponseBase"): {
+        "renderer_context",
+        "resolver_match",
+        "wsgi_request",
+        "__dict__",
+    },
+    ("django.urls.resolvers", "ResolverMatch"): {"func", "__dict__"},
+    ("django.urls.resolvers", "URLPattern"): {"callback", "__dict__"},
+    ("rest_framework.utils.serializer_helpers", "ReturnList"): {"serializer", "__dict__"},
+    ("rest_framework.utils.serializer_helpers", "ReturnDict"): {"serializer", "__dict__"},
+}
+
+
+def _watch_behind_responses() -> None:
+    """Give each class of `_BEHIND` a `__getattribute__` that audits the names listed."""
+    import importlib
+
+    for (module, name), hidden in _BEHIND.items():
+        cls = getattr(importlib.import_module(module), name)
+
+        def get(self, attribute, _cls=cls, _hidden=frozenset(hidden)):
+            if attribute in _hidden:
+                sys.audit("course.behind_response", f"{_cls.__name__}.{attribute}")
+            return super(_cls, self).__getattribute__(attribute)
+
+        cls.__getattribute__ = get
 
 
 class RunPlugin:
@@ -831,12 +864,13 @@ _LOOKS = {
     "code.__new__": "builds code objects",
     "function.__new__": "builds functions from code objects",
     "course.pluginmanager": "asks pytest for its plugins (config.{detail})",
+    "course.behind_response": "reads the objects behind a response ({detail}), not what it says",
     "ctypes.dlopen": "uses native code (ctypes)",
     "ctypes.cdata": "uses native code (ctypes)",
     "ctypes.call_function": "uses native code (ctypes)",
 }
 # Only when the learner's own line makes the call: the standard library calls these for itself.
-_DIRECT = {"sys._getframe"}
+_DIRECT = {"sys._getframe", "course.behind_response"}
 _READS = {"open", "os.listdir", "os.scandir"}
 
 
@@ -911,7 +945,7 @@ class Watch:
         detail = ""
         if event == "object.__getattr__":
             detail = str(args[1]) if len(args) > 1 else ""
-        elif event == "course.pluginmanager":
+        elif event in ("course.pluginmanager", "course.behind_response"):
             detail = str(args[0]) if args else "pluginmanager"
         where = self._learner_line(direct=event in _DIRECT, imports_too=True)
         if where:

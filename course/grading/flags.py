@@ -100,7 +100,11 @@ def _tested_module(path: str) -> re.Pattern | None:
     package = re.escape(f"lessons.{lesson.slug}")
     return re.compile(
         rf"^\s*from\s+(?:{package}|\.)\s+import\s+[^#\n]*\b{stem}\b|"
-        rf"^\s*(?:from|import)\s+(?:{package}|\.?)\.{stem}\b|\bresolve\s*\(|\.cls\b|view_class",
+        rf"^\s*(?:from|import)\s+(?:{package}|\.?)\.{stem}\b|\bresolve\s*\(|\.cls\b|view_class|"
+        # Other ways to the module or to the objects behind a response (its view, serializer,
+        # URL match): none of them is something a client of the API sees.
+        r"\b(?:importorskip|import_string|renderer_context|resolver_match|get_resolver|"
+        r"url_patterns|wsgi_request)\b|\.data\s*\.\s*serializer\b",
         re.M,
     )
 
