@@ -272,22 +272,26 @@ def test_every_criterion_is_broken_by_a_known_mistake(lesson, graded):
     }
     readme = f"lessons/{lesson.slug}/README.md"
     listed = {c.exercise_id for c in criteria(lesson)}
-    problems = [
-        f"{readme}, {e.id}: no bullet list under an 'Acceptance criteria:' line"
-        for e in lesson.exercises
-        if e.id not in listed
-    ] + [
-        f"{readme}, {c.exercise_id}: the criterion cites no test in backticks: {c.short()}"
-        for c in criteria(lesson)
-        if not c.tests
-    ] + [
-        f"{readme}, {c.exercise_id}: no known mistake fails {', '.join(c.tests)}, so nothing shows "
-        f"this criterion catches a wrong solution (add a near miss as "
-        f"solutions/{lesson.slug}/mistakes/{c.exercise_id.lower()}_<what_goes_wrong>.diff; "
-        f"python -m course criteria {lesson.nn} lists them all): {c.short()}"
-        for c in uncovered(lesson, failed_by)
-        if c.tests
-    ]
+    problems = (
+        [
+            f"{readme}, {e.id}: no bullet list under an 'Acceptance criteria:' line"
+            for e in lesson.exercises
+            if e.id not in listed
+        ]
+        + [
+            f"{readme}, {c.exercise_id}: the criterion cites no test in backticks: {c.short()}"
+            for c in criteria(lesson)
+            if not c.tests
+        ]
+        + [
+            f"{readme}, {c.exercise_id}: no known mistake fails {', '.join(c.tests)}, so nothing shows "
+            f"this criterion catches a wrong solution (add a near miss as "
+            f"solutions/{lesson.slug}/mistakes/{c.exercise_id.lower()}_<what_goes_wrong>.diff; "
+            f"python -m course criteria {lesson.nn} lists them all): {c.short()}"
+            for c in uncovered(lesson, failed_by)
+            if c.tests
+        ]
+    )
     assert not problems, "\n".join(problems)
 
 
