@@ -580,7 +580,7 @@ def serve(argv: list[str]) -> int:
             try:
                 code = _run_job(job, guard)
             finally:
-                _flush()
+                flush_streams()
                 os._exit(code)
         # This process keeps no job: the next fork sees none of this one.
         del job, line
@@ -604,7 +604,8 @@ def _wait(pid: int, timeout: float) -> int | str:
         time.sleep(0.02)
 
 
-def _flush() -> None:
+def flush_streams() -> None:
+    """Flush every standard stream before an os._exit(), which would drop what they hold."""
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
@@ -1001,5 +1002,5 @@ if __name__ == "__main__":
     try:
         exit_code = main(sys.argv[1:])
     finally:
-        _flush()
+        flush_streams()
         os._exit(exit_code)  # no atexit handler a learner's test module registered runs

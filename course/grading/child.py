@@ -563,22 +563,16 @@ def run(request: dict) -> int:
     return int(code)
 
 
-def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        try:
-            stream.flush()
-        except Exception:  # a learner may have replaced or closed them
-            pass
-
-
 def main(argv: list[str]) -> None:
     """`python -m course.grading.child REQUEST.json`: the portable path, one process each."""
+    from course.mutation import flush_streams  # before any learner code can change imports
+
     request = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     code = 3
     try:
         code = run(request)
     finally:
-        _flush()
+        flush_streams()
         os._exit(code)  # no atexit handler a submission registered runs
 
 
