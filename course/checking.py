@@ -88,6 +88,16 @@ class CheckReport:
     def possible(self) -> int:
         return sum(lr.lesson.points for lr in self.lessons)
 
+    def failed_tests(self) -> set[str]:
+        """The graded test functions that did not pass; a parametrized case counts for its function."""
+        return {
+            t.name.split("[", 1)[0]
+            for lr in self.lessons
+            for ex in lr.exercises
+            for t in ex.tests
+            if not t.passed
+        }
+
     def to_json(self) -> dict:
         return {
             "target": self.target,

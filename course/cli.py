@@ -304,7 +304,7 @@ def _mistake(args) -> int:
 def cmd_criteria(args) -> int:
     """Grade every known mistake of some lessons and show which criteria each one breaks."""
     from course.checking import run_batch
-    from course.criteria import catchers, criteria, function_of
+    from course.criteria import catchers, criteria
     from course.mistakes import MistakeError
 
     console = _console()
@@ -321,13 +321,7 @@ def cmd_criteria(args) -> int:
             names.append((lesson.slug, mistake.name))
     failed_by: dict[str, dict[str, set[str]]] = {lesson.slug: {} for lesson in lessons}
     for (slug, name), report in zip(names, run_batch(runs), strict=True):
-        failed_by[slug][name] = {
-            function_of(t.name)
-            for lr in report.lessons
-            for ex in lr.exercises
-            for t in ex.tests
-            if not t.passed
-        }
+        failed_by[slug][name] = report.failed_tests()
     missing = 0
     for lesson in lessons:
         console.print(f"\n[bold]{lesson.nn} {lesson.title}[/]")

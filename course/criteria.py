@@ -63,11 +63,6 @@ def criteria(lesson: Lesson) -> list[Criterion]:
     return found
 
 
-def function_of(name: str) -> str:
-    """`test_e1_x[case]` -> `test_e1_x`: a parametrized case counts for its function."""
-    return name.split("[", 1)[0]
-
-
 def catchers(criterion: Criterion, failed_by: dict[str, set[str]]) -> list[str]:
     """The mistakes (by name) that fail at least one test the criterion cites."""
     cited = set(criterion.tests)

@@ -12,7 +12,7 @@ import pytest
 
 from course import ROOT
 from course.checking import CheckReport, run_batch
-from course.criteria import criteria, function_of, uncovered
+from course.criteria import criteria, uncovered
 from course.manifest import all_lessons, unfinished_lesson_folders
 from course.mistakes import MistakeError
 
@@ -261,13 +261,7 @@ def test_every_criterion_is_broken_by_a_known_mistake(lesson, graded):
     tests may pass on code that the sentence forbids.
     """
     failed_by = {
-        mistake.name: {
-            function_of(t.name)
-            for lr in graded(*mistake_run(mistake)).lessons
-            for ex in lr.exercises
-            for t in ex.tests
-            if not t.passed
-        }
+        mistake.name: graded(*mistake_run(mistake)).failed_tests()
         for mistake in applicable(lesson.mistakes)
     }
     readme = f"lessons/{lesson.slug}/README.md"
