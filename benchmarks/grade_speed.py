@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from course import checking  # noqa: E402
 from course.manifest import all_lessons, find_lesson  # noqa: E402
+from course.mistakes import mistakes_of  # noqa: E402
 
 PROFILES = ["complete"] * 4 + ["partial"] * 4 + ["broken"] * 2  # 40 %, 40 %, 20 %
 
@@ -65,7 +66,7 @@ def variant(lesson, kind: str, rng: random.Random) -> str | None:
     """The source of one learner file for one lesson; None leaves the file out."""
     solution = (lesson.solution_folder / "exercise.py").read_text(encoding="utf-8")
     starter = (lesson.folder / "exercise.py").read_text(encoding="utf-8")
-    mistakes = lesson.mistakes
+    mistakes = mistakes_of(lesson)
     if kind == "solution":
         return solution
     if kind == "starter":

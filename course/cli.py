@@ -44,27 +44,37 @@ def cmd_check(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    """Re-check on every save, through one warm runner: a save costs a fork and the tests."""
     from watchfiles import watch
 
+    from course import progress, render
     from course.checking import lessons_from_args
+    from course.grading.batch import WarmChecks
 
     lessons = lessons_from_args(args.lessons)
-    files = {lesson.folder / name for lesson in lessons for name in lesson.learner_files}
-    command = [sys.executable, "-m", "course", "check", *(lr.nn for lr in lessons)]
+    files = {str(lesson.folder / name) for lesson in lessons for name in lesson.learner_files}
     console = _console()
+    console.print("[dim]Starting the checks (imports and a test database, once)...[/]")
+    with WarmChecks(lessons) as warm:
 
-    def run():
-        console.clear()
-        subprocess.run(command, cwd=ROOT)
-        console.print("[dim]Watching your files; save to re-check, Ctrl+C to stop.[/]")
+        def run():
+            report = warm.check(lessons)
+            console.clear()
+            render.print_report(report.to_json(), console)
+            if not report.error:
+                progress.record(report)
+            console.print(
+                f"[dim]Checked in {report.duration:.2f} s. Watching your files; save to "
+                "re-check, Ctrl+C to stop.[/]"
+            )
 
-    run()
-    try:
-        for changes in watch(*{f.parent for f in files}):
-            if any(os.path.abspath(path) in {str(f) for f in files} for _, path in changes):
-                run()
-    except KeyboardInterrupt:
-        pass
+        run()
+        try:
+            for changes in watch(*{os.path.dirname(f) for f in files}):
+                if any(os.path.abspath(path) in files for _, path in changes):
+                    run()
+        except KeyboardInterrupt:
+            pass
     return 0
 
 
@@ -209,6 +219,7 @@ def cmd_solution(args) -> int:
     from rich.syntax import Syntax
 
     from course import progress
+    from course.mistakes import mistakes_of
 
     console = _console()
     lesson = find_lesson(args.lesson)
@@ -222,7 +233,7 @@ def cmd_solution(args) -> int:
         path = lesson.solution_folder / name
         console.print(f"[bold]solutions/{lesson.slug}/{name}[/]")
         console.print(Syntax(path.read_text(encoding="utf-8"), "python", line_numbers=True))
-    mistakes = lesson.mistakes
+    mistakes = mistakes_of(lesson)
     if mistakes:
         console.print(
             f"[bold]Known mistakes the tests catch[/] (solutions/{lesson.slug}/mistakes/):"
@@ -248,11 +259,13 @@ def _mistake(args) -> int:
     mutants (diffs of the module its tests exercise): the same three actions on both."""
     from pathlib import Path
 
-    from course import mistakes, mutation
+    from course import mistakes, mutants
+    from course.mistakes import mistakes_of
+    from course.mutants import mutants_of
 
     lesson = find_lesson(args.lesson)
     kind = "mutant" if args.mutant else "mistake"
-    patches = lesson.mutants if args.mutant else lesson.mistakes
+    patches = mutants_of(lesson) if args.mutant else mistakes_of(lesson)
     if args.action == "show":
         if not args.name:
             for patch in patches:
@@ -284,7 +297,7 @@ def _mistake(args) -> int:
             return 2
         variant = Path(args.source).read_text(encoding="utf-8")
         if args.mutant:
-            path = mutation.write_mutant(lesson, args.name, variant, args.says)
+            path = mutants.write_mutant(lesson, args.name, variant, args.says)
         else:
             learner = {lesson.learner_files[0]: variant}
             path = mistakes.write_mistake(lesson, args.name, learner, args.says)
@@ -303,15 +316,15 @@ def _mistake(args) -> int:
 
 def cmd_criteria(args) -> int:
     """Grade every known mistake of some lessons and show which criteria each one breaks."""
-    from course.checking import run_batch
     from course.criteria import catchers, criteria
-    from course.mistakes import MistakeError
+    from course.grading.batch import run_batch
+    from course.mistakes import MistakeError, mistakes_of
 
     console = _console()
     lessons = [find_lesson(key) for key in args.lessons] if args.lessons else list(all_lessons())
     runs, names = [], []
     for lesson in lessons:
-        for mistake in lesson.mistakes:
+        for mistake in mistakes_of(lesson):
             try:
                 mistake.files()
             except MistakeError as exc:

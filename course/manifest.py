@@ -69,20 +69,6 @@ class Lesson:
         return SOLUTIONS_DIR / self.slug
 
     @property
-    def mistakes(self) -> list:
-        """The known mistakes (course.mistakes.Mistake), one .diff each, by name."""
-        from course.mistakes import mistakes_of
-
-        return mistakes_of(self)
-
-    @property
-    def mutants(self) -> list:
-        """The known-wrong variants of the tested module (course.mutation.Mutant), by name."""
-        from course.mutation import mutants_of
-
-        return mutants_of(self)
-
-    @property
     def url_prefix(self) -> str:
         return f"lessons/{self.nn}/"
 

@@ -121,10 +121,10 @@ def find_mistake(spec: str) -> Mistake:
     lesson_key, _, name = spec.strip().partition("/")
     lesson = find_lesson(lesson_key)
     name = name.removesuffix(".diff")
-    for mistake in lesson.mistakes:
+    for mistake in mistakes_of(lesson):
         if mistake.name == name:
             return mistake
-    known = ", ".join(m.name for m in lesson.mistakes) or "none"
+    known = ", ".join(m.name for m in mistakes_of(lesson)) or "none"
     raise LookupError(f"Lesson {lesson.nn} has no known mistake {name!r}; it has: {known}.")
 
 
@@ -321,7 +321,7 @@ def refresh(lesson: Lesson, base: str = "HEAD") -> list[str]:
     from course import ROOT
 
     report = []
-    for mistake in lesson.mistakes:
+    for mistake in mistakes_of(lesson):
         try:
             variants = mistake.files()
         except MistakeError:

@@ -60,8 +60,9 @@ from pathlib import Path
 import pytest
 
 from course import ROOT
+from course.grading.nested import GUARD_ENV, command, flush_streams
 from course.manifest import Lesson
-from course.mistakes import NAME_RE, MistakeError, Patch, apply, diff_text, parse
+from course.mutants import mutants_of, reference_source
 
 REFERENCE = "reference"
 REVERSED = "reference-reversed"
@@ -73,64 +74,6 @@ LEARNER_TEST_TIMEOUT = 10
 RUN_TIMEOUT = 180
 # Warm processes that run implementations side by side (each forks one run at a time).
 WARM_PROCESSES = 2
-# Set by the grader's test process (course/grading/child.py): its limits, which the nested run
-# must carry and keep.
-GUARD_ENV = "COURSE_GRADER_GUARD"
-
-
-# ------------------------------------------------------------------------ mutants
-
-
-class Mutant(Patch):
-    """One known-wrong variant of a lesson's tested module: `solutions/lNN_topic/mutants/<name>.diff`."""
-
-    def source(self) -> str:
-        """The tested module's text with this mutant's change applied, in memory."""
-        module = self.lesson.tested_module
-        patches = parse(self.text, where=self.describe())
-        if set(patches) != {module}:
-            raise MistakeError(
-                f"{self.describe()} must change {module} of lesson {self.lesson.nn} and nothing "
-                f"else; it changes {sorted(patches)}."
-            )
-        return apply(
-            reference_source(self.lesson),
-            patches[module],
-            where=f"{self.describe()} against lessons/{self.lesson.slug}/{module}",
-            nn=self.lesson.nn,
-        )
-
-
-def mutants_of(lesson: Lesson) -> list[Mutant]:
-    if lesson.tested_module is None:
-        return []
-    return [Mutant(lesson, p) for p in sorted((lesson.solution_folder / "mutants").glob("*.diff"))]
-
-
-def reference_source(lesson: Lesson) -> str:
-    return (lesson.folder / lesson.tested_module).read_text(encoding="utf-8")
-
-
-def write_mutant(lesson: Lesson, name: str, variant: str, summary: str) -> Path:
-    """Save `variant` of the tested module as mutant `name`: its sentence, then the diff."""
-    if lesson.tested_module is None:
-        raise MistakeError(f"Lesson {lesson.nn} is not graded by mutation: it has no mutants.")
-    if not NAME_RE.match(name) or name.split("_", 1)[0].upper() not in {
-        e.id for e in lesson.exercises
-    }:
-        raise MistakeError(
-            f"{name!r}: name a mutant eN_<what_is_wrong> after one of its exercises."
-        )
-    module = lesson.tested_module
-    text = diff_text(
-        summary,
-        [(module, reference_source(lesson), variant)],
-        f"lessons/{lesson.slug}/{module}",
-    )
-    path = lesson.solution_folder / "mutants" / f"{name}.diff"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # ------------------------------------------------------------------------ verdicts
@@ -233,32 +176,6 @@ def exercise_of(test: str) -> str | None:
 # ------------------------------------------------------------------------ the outer side
 
 
-def guard_of(request: dict) -> dict:
-    """The part of a grader's request that its audit hook enforces, handed on to a nested run."""
-    keys = ("run", "own", "forbidden", "target", "labels")
-    # As JSON has it, so that the copy on a command line compares equal.
-    return json.loads(json.dumps({key: request.get(key) for key in keys}, default=str))
-
-
-def command(guard: dict | None) -> list[str]:
-    """The warm process's command line: isolated (-I: no PYTHON* variables, no script folder on
-    the path), writing no bytecode (-B), and carrying the grader's limits, if any. The same for
-    every run: nothing in it names an implementation."""
-    return [sys.executable, "-I", "-B", "-m", "course.mutation", json.dumps({"guard": guard})]
-
-
-def is_nested_run(argv, guard: dict) -> bool:
-    """True when `argv` is exactly the warm process, keeping the grader's `guard` (Guard's test)."""
-    argv = list(argv) if isinstance(argv, (list, tuple)) else []
-    if len(argv) != 6 or argv[:5] != command(None)[:5]:
-        return False
-    try:
-        request = json.loads(argv[5])
-    except (TypeError, ValueError):
-        return False
-    return isinstance(request, dict) and request == {"guard": guard}
-
-
 @dataclass
 class Job:
     """One implementation to run the learner's tests on; only `source` and `reverse` leave here."""
@@ -279,7 +196,7 @@ def plan(lesson: Lesson) -> list[Job]:
         Job(run, rewrite(reference, secrets.randbits(64)), reverse=index % 2 == 1)
         for index, run in enumerate(EQUIVALENTS)
     ]
-    jobs += [Job(m.name, rewrite(m.source(), secrets.randbits(64))) for m in lesson.mutants]
+    jobs += [Job(m.name, rewrite(m.source(), secrets.randbits(64))) for m in mutants_of(lesson)]
     chance.shuffle(jobs)
     return jobs
 
@@ -602,15 +519,6 @@ def _wait(pid: int, timeout: float) -> int | str:
             os.waitpid(pid, 0)
             return "killed: time limit"
         time.sleep(0.02)
-
-
-def flush_streams() -> None:
-    """Flush every standard stream before an os._exit(), which would drop what they hold."""
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        try:
-            stream.flush()
-        except Exception:  # a learner may have replaced or closed them
-            pass
 
 
 # ------------------------------------------------------------------------ one run

@@ -311,7 +311,7 @@ def run(lessons: list[Lesson], jobs: int | None = None) -> list[LessonOutcome]:
     """Grade every variant of each lesson's reference; each run stops at its first failure."""
     import tempfile
 
-    from course.checking import run_batch
+    from course.grading.batch import run_batch
 
     with tempfile.TemporaryDirectory(prefix="course-mutation-") as scratch:
         scratch = Path(scratch)

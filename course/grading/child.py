@@ -173,14 +173,14 @@ class Guard:
 
     One command may start: a lesson graded by mutation runs the learner's tests in processes
     of their own (course/mutation.py), forked from a warm process started as exactly
-    `mutation.command()` with this guard's limits in it (the same command for every run, so
+    `nested.command()` with this guard's limits in it (the same command for every run, so
     it names no implementation); each forked run installs the same guard (with
     `allow_nested=False`) before it reads the learner's file, so the learner's code never runs
     unguarded, and the warm process runs none.
     """
 
     def __init__(self, request: dict, log: EventLog, allow_nested: bool = True):
-        from course.mutation import guard_of, is_nested_run
+        from course.grading.nested import guard_of, is_nested_run
 
         self.log = log
         self.nested = guard_of(request) if allow_nested else None
@@ -527,7 +527,8 @@ def use_database_image() -> None:
 
 def run(request: dict) -> int:
     """Run the graded tests for one submission in this process; the pytest exit code."""
-    from course import checking, mutation, targets
+    from course import checking, targets
+    from course.grading.nested import GUARD_ENV
     from course.manifest import find_lesson
 
     run_dir = Path(request["run"])
@@ -551,7 +552,7 @@ def run(request: dict) -> int:
     targets.LOADED.clear()
     guard = Guard(request, log)
     # A lesson graded by mutation starts its learner's tests under these same limits.
-    os.environ[mutation.GUARD_ENV] = json.dumps(guard.nested)
+    os.environ[GUARD_ENV] = json.dumps(guard.nested)
     sys.addaudithook(guard)  # from here on, for the rest of this process
     code = pytest.main(args, plugins=[plugin])
     record = {
@@ -565,7 +566,7 @@ def run(request: dict) -> int:
 
 def main(argv: list[str]) -> None:
     """`python -m course.grading.child REQUEST.json`: the portable path, one process each."""
-    from course.mutation import flush_streams  # before any learner code can change imports
+    from course.grading.nested import flush_streams  # before any learner code can change imports
 
     request = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     code = 3

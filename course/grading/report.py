@@ -1,7 +1,7 @@
 """The grader's outputs, and joining the outputs of several shards into one.
 
 Per student: results/<slug>.json, feedback/<slug>.md and gradescope/<slug>.json (Gradescope's
-results.json shape, see course.grading.gradescope). For the class: grades.csv,
+results.json shape, results_json() below). For the class: grades.csv,
 report.html and grading.json (what was graded, how, and by which shard), all built from the
 per-student JSON records alone, so that `grade merge` only has to read results/*.json.
 """
@@ -19,7 +19,6 @@ from pathlib import Path
 
 from course import ROOT
 from course.grading.flags import is_tampering
-from course.grading.gradescope import results_json
 from course.grading.results import StudentResult, column
 from course.manifest import Lesson, find_lesson
 
@@ -392,3 +391,76 @@ def _histogram(percents: list[float]) -> str:
         f"<svg role=img aria-label='histogram of percent scores' width={total_width} "
         f"height={height + 40} xmlns='http://www.w3.org/2000/svg'>{''.join(bars)}</svg>"
     )
+
+
+# --------------------------------------------------------------------------- Gradescope's results.json
+
+
+def results_json(record: dict, feedback: str, visibility: str = "visible") -> dict:
+    """Gradescope's results.json for one graded student, from `course grade`'s record.
+
+    One test per exercise, numbered like the CSV columns (03.E2), worth the manifest's points
+    and earning what the grader gave; its output lists each graded test's verdict. The
+    top-level output is the student's feedback (what `make check` shows), in Markdown.
+    """
+    by_exercise: dict[str, list[dict]] = {}
+    for test in record["tests"]:
+        by_exercise.setdefault(test["exercise"], []).append(test)
+    load_errors = record.get("load_errors") or {}
+    tests = []
+    for slug in record["lessons"]:
+        lesson = find_lesson(slug)
+        for exercise in lesson.exercises:
+            number = f"{lesson.nn}.{exercise.id}"
+            score = record["exercises"].get(number, {})
+            earned = float(score.get("earned", 0.0))
+            passed = bool(score.get("passed"))
+            tests.append(
+                {
+                    "name": f"Lesson {lesson.nn} {exercise.id}. {exercise.title}",
+                    "number": number,
+                    "score": earned,
+                    "max_score": float(exercise.points),
+                    "status": "passed" if passed else "failed",
+                    "output": _exercise_output(
+                        by_exercise.get(number, []),
+                        load_errors.get(slug),
+                        record["message"] if record["status"] == "error" else None,
+                    ),
+                    "output_format": "md",
+                    "visibility": visibility,
+                }
+            )
+    return {
+        "score": float(record["points"]),
+        "execution_time": round(float(record.get("duration") or 0.0), 1),
+        "output": feedback,
+        "output_format": "md",
+        "visibility": visibility,
+        "tests": tests,
+        "extra_data": {
+            "status": record["status"],
+            "flags": record.get("flags", []),
+            "loaded_files": record.get("loaded_files", {}),
+        },
+    }
+
+
+def _exercise_output(tests: list[dict], load_error: str | None, error: str | None) -> str:
+    if error:
+        return f"Not graded: {error}"
+    lines = []
+    if load_error:
+        lines += [f"**Your code does not load.** {load_error}", ""]
+    if not tests:
+        return "\n".join(lines) or "No graded test ran."
+    passed = sum(test["status"] == "pass" for test in tests)
+    lines.append(f"{passed} of {len(tests)} tests pass.")
+    lines.append("")
+    for test in tests:
+        if test["status"] == "pass":
+            lines.append(f"- ✔ `{test['name']}`")
+        else:
+            message = (test.get("message") or test["status"]).strip().replace("\n", "\n  ")
+            lines.append(f"- ✘ `{test['name']}`: {message}")
+    return "\n".join(lines)

@@ -11,10 +11,11 @@ import re
 import pytest
 
 from course import ROOT
-from course.checking import CheckReport, run_batch
+from course.checking import CheckReport
 from course.criteria import criteria, uncovered
+from course.grading.batch import run_batch
 from course.manifest import all_lessons, unfinished_lesson_folders
-from course.mistakes import MistakeError
+from course.mistakes import MistakeError, mistakes_of
 
 from .conftest import IN_CI, starter_is_pristine
 
@@ -30,7 +31,7 @@ def mistakes():
     return [
         pytest.param(mistake, id=f"{lesson.slug}/{mistake.name}")
         for lesson in LESSONS
-        for mistake in lesson.mistakes
+        for mistake in mistakes_of(lesson)
     ]
 
 
@@ -58,7 +59,7 @@ RUNS = {
     "test_starter_fails_every_graded_test": lambda p: [(p["lesson"], "lessons", "client", None)],
     "test_each_mistake_is_caught": lambda p: [mistake_run(m) for m in applicable([p["mistake"]])],
     "test_every_criterion_is_broken_by_a_known_mistake": lambda p: [
-        mistake_run(m) for m in applicable(p["lesson"].mistakes)
+        mistake_run(m) for m in applicable(mistakes_of(p["lesson"]))
     ],
 }
 
@@ -173,7 +174,7 @@ def test_each_exercise_has_todo_hints_section_tests_and_a_mistake(lesson):
             )
         if not tests.get(exercise.id):
             problems.append(f"{exercise.id}: no graded test is marked exercise('{exercise.id}')")
-        if not any(m.exercise_id == exercise.id for m in lesson.mistakes):
+        if not any(m.exercise_id == exercise.id for m in mistakes_of(lesson)):
             problems.append(
                 f"{exercise.id}: no solutions/{lesson.slug}/mistakes/{exercise.id.lower()}_*.diff"
             )
@@ -262,7 +263,7 @@ def test_every_criterion_is_broken_by_a_known_mistake(lesson, graded):
     """
     failed_by = {
         mistake.name: graded(*mistake_run(mistake)).failed_tests()
-        for mistake in applicable(lesson.mistakes)
+        for mistake in applicable(mistakes_of(lesson))
     }
     readme = f"lessons/{lesson.slug}/README.md"
     listed = {c.exercise_id for c in criteria(lesson)}
@@ -302,7 +303,7 @@ def test_mistakes_are_small_diffs_that_apply(lesson):
         '--says "...")'
     )
     problems = []
-    for mistake in lesson.mistakes:
+    for mistake in mistakes_of(lesson):
         if not mistake.summary:
             problems.append(f"{mistake.describe()}: its first line must be `# <the mistake>`")
         try:

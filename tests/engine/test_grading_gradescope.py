@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from course.grading import gradescope
-from course.grading.gradescope import results_json
+from course.grading.report import results_json
 
 from .conftest import LESSON, SOLUTION, STARTER
 from .test_grading import MISTAKE

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from course import ROOT
-from course.mistakes import MistakeError, apply, find_mistake, make_diff, parse
+from course.mistakes import MistakeError, apply, find_mistake, make_diff, mistakes_of, parse
 from course.targets import Target
 
 from .conftest import LESSON, SOLUTION
@@ -67,7 +67,7 @@ def test_a_variant_equal_to_the_reference_is_no_mistake():
 
 
 def test_a_mistake_target_serves_the_variant_from_memory():
-    mistake = LESSON.mistakes[0]
+    mistake = mistakes_of(LESSON)[0]
     target = Target.parse(mistake.target)
     path = target.learner_file(LESSON, "exercise.py")
     assert path == SOLUTION, "the variant stands in for the reference file, which stays as it is"
@@ -83,7 +83,7 @@ def test_an_unknown_mistake_is_a_clear_error():
 
 
 def test_mistake_show_prints_the_variant():
-    mistake = LESSON.mistakes[0]
+    mistake = mistakes_of(LESSON)[0]
     shown = subprocess.run(
         [sys.executable, "-m", "course", "mistake", "show", LESSON.nn, mistake.name],
         cwd=ROOT,

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from course import checking, grading, mutation
+from course import checking, grading, mutants, mutation
 from course.grading.child import EventLog, Guard
+from course.grading.nested import command as nested_command
 from course.manifest import all_lessons, find_lesson
 from course.mistakes import diff_text
+from course.mutants import mutants_of
 
 LESSON = find_lesson("14")
 # A real run starts one process per implementation (course/mutation.py): give it its limit.
@@ -74,10 +76,10 @@ def weak(tmp_path_factory):
 @pytest.mark.parametrize("lesson", MUTATION_LESSONS, ids=lambda lesson: lesson.slug)
 def test_every_mutant_applies_says_itself_and_changes_the_module(lesson):
     """Each mutant is a sentence and a diff of the tested module that still applies and changes it."""
-    reference = mutation.reference_source(lesson)
+    reference = mutants.reference_source(lesson)
     ids = {exercise.id for exercise in lesson.exercises}
-    assert lesson.mutants, f"lesson {lesson.nn} has no mutants"
-    for mutant in lesson.mutants:
+    assert mutants_of(lesson), f"lesson {lesson.nn} has no mutants"
+    for mutant in mutants_of(lesson):
         assert mutant.summary, f"{mutant.describe()}: its first line must be `# <the mistake>`"
         assert mutant.exercise_id in ids, f"{mutant.describe()}: no exercise {mutant.exercise_id}"
         source = mutant.source()
@@ -89,8 +91,8 @@ def test_a_mutant_of_another_file_is_refused(tmp_path):
     """A mutant must change the tested module and nothing else."""
     path = tmp_path / "e1_elsewhere.diff"
     path.write_text("# Changes urls.py.\n--- a/urls.py\n+++ b/urls.py\n@@ -1 +1 @@\n-a\n+b\n")
-    with pytest.raises(mutation.MistakeError, match="must change api.py"):
-        mutation.Mutant(LESSON, path).source()
+    with pytest.raises(mutants.MistakeError, match="must change api.py"):
+        mutants.Mutant(LESSON, path).source()
 
 
 # ------------------------------------------------------------------ reading the verdicts
@@ -193,7 +195,7 @@ def test_weak_tests_catch_only_what_they_check(weak):
     assert result.sound() == ["test_e1_create_checks_only_the_status"]
     assert "reverse order" in result.wrong("test_e2_list_with_the_client_above")
     assert "anonymous list" in result.wrong("test_e3_anonymous_list")
-    caught = {m.name for m in LESSON.mutants if result.catchers(m.name)}
+    caught = {m.name for m in mutants_of(LESSON) if result.catchers(m.name)}
     assert caught == {"e1_create_answers_200"}
 
 
@@ -201,7 +203,7 @@ def test_the_reference_test_module_catches_every_mutant():
     result = mutation.run_learner_tests(LESSON, "solutions")
     assert result.error is None, result.output
     assert len(result.sound()) == len(result.tests)
-    missed = [m.name for m in LESSON.mutants if not result.catchers(m.name)]
+    missed = [m.name for m in mutants_of(LESSON) if not result.catchers(m.name)]
     assert not missed
 
 
@@ -233,34 +235,34 @@ def popen(hook, argv):
 def test_the_guard_starts_exactly_the_nested_run_with_its_own_limits(tmp_path):
     """The one command allowed carries the guard's limits; any other process is refused."""
     hook = guard(tmp_path)
-    popen(hook, mutation.command(hook.nested))  # allowed: no exception
+    popen(hook, nested_command(hook.nested))  # allowed: no exception
 
     looser = {**hook.nested, "own": "/"}
-    extra = [*mutation.command(hook.nested), "--more"]
-    no_isolation = [a for a in mutation.command(hook.nested) if a != "-I"]
-    for argv in (mutation.command(looser), mutation.command(None), extra, no_isolation):
+    extra = [*nested_command(hook.nested), "--more"]
+    no_isolation = [a for a in nested_command(hook.nested) if a != "-I"]
+    for argv in (nested_command(looser), nested_command(None), extra, no_isolation):
         with pytest.raises(PermissionError):
             popen(hook, argv)
     with pytest.raises(PermissionError):
         popen(hook, ["sh", "-c", "true"])
     nested = guard(tmp_path, allow_nested=False)  # the nested run itself starts nothing
     with pytest.raises(PermissionError):
-        popen(nested, mutation.command(hook.nested))
+        popen(nested, nested_command(hook.nested))
 
 
 def test_nothing_a_run_is_started_with_names_the_implementation():
     """The command is the same for every run; a job holds the code and the order, no name."""
-    assert mutation.command(None) == mutation.command(None)
+    assert nested_command(None) == nested_command(None)
     jobs = mutation.plan(LESSON)
     names = [job.run for job in jobs]
-    assert set(names) == {*mutation.REFERENCE_LIKE, *(m.name for m in LESSON.mutants)}
-    reference = mutation.reference_source(LESSON)
+    assert set(names) == {*mutation.REFERENCE_LIKE, *(m.name for m in mutants_of(LESSON))}
+    reference = mutants.reference_source(LESSON)
     by_name = {job.run: job for job in jobs}
     assert by_name[mutation.REFERENCE].source == by_name[mutation.REVERSED].source == reference
     # Every other implementation is rewritten anew: its text matches no file of the course.
     others = [job.source for job in jobs if job.run not in (mutation.REFERENCE, mutation.REVERSED)]
     assert reference not in others
-    assert not {m.source() for m in LESSON.mutants} & set(others)
+    assert not {m.source() for m in mutants_of(LESSON)} & set(others)
     again = {job.run: job.source for job in mutation.plan(LESSON)}
     assert all(again[run] != by_name[run].source for run in mutation.EQUIVALENTS)
 
@@ -272,7 +274,7 @@ def test_an_equivalent_keeps_every_public_name_and_changes_the_code(seed):
 
     from course.equivalents import rewrite
 
-    reference = mutation.reference_source(LESSON)
+    reference = mutants.reference_source(LESSON)
     rewritten = rewrite(reference, seed)
     assert rewritten == rewrite(reference, seed)  # the seed decides everything
     assert rewritten != rewrite(reference, seed + 100)
@@ -334,12 +336,12 @@ def test_grade_and_pytest_target_give_a_weak_module_the_same_points(weak, tmp_pa
 
 def test_a_new_mutant_needs_a_name_of_its_exercise_and_a_change():
     """`mistake new NN NAME --mutant` refuses before it writes anything."""
-    reference = mutation.reference_source(LESSON)
-    with pytest.raises(mutation.MistakeError, match="name a mutant"):
-        mutation.write_mutant(LESSON, "e9_no_such_exercise", reference + "#\n", "Says.")
-    with pytest.raises(mutation.MistakeError, match="must change something"):
-        mutation.write_mutant(LESSON, "e1_same", reference, "Says.")
-    mutant = LESSON.mutants[0]
+    reference = mutants.reference_source(LESSON)
+    with pytest.raises(mutants.MistakeError, match="name a mutant"):
+        mutants.write_mutant(LESSON, "e9_no_such_exercise", reference + "#\n", "Says.")
+    with pytest.raises(mutants.MistakeError, match="must change something"):
+        mutants.write_mutant(LESSON, "e1_same", reference, "Says.")
+    mutant = mutants_of(LESSON)[0]
     assert (
         diff_text(mutant.summary, [(LESSON.tested_module, reference, mutant.source())], "api.py")
         == mutant.text

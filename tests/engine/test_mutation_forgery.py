@@ -18,6 +18,7 @@ import pytest
 
 from course import checking, grading, mutation
 from course.manifest import find_lesson
+from course.mutants import mutants_of
 
 LESSON = find_lesson("14")
 # The class is graded once, two submissions at a time, each run of each in processes of its own.
@@ -111,7 +112,7 @@ def test_a_forgery_earns_nothing_under_the_grader(graded, name):
     """`course grade`: no mutant caught (but by a forgery in CREDITED), and flagged where
     its code gives it away."""
     tests, flags = graded[name]
-    assert len(tests) == len(LESSON.mutants) + len(LESSON.exercises), tests
+    assert len(tests) == len(mutants_of(LESSON)) + len(LESSON.exercises), tests
     if name not in CREDITED:
         assert caught(tests) == [], (name, flags)
     if name in FLAGGED:

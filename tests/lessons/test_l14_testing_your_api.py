@@ -11,6 +11,7 @@ import pytest
 
 from course import mutation
 from course.manifest import find_lesson
+from course.mutants import mutants_of
 from course.pytest_plugin import TARGET_KEY
 
 LESSON = find_lesson("14")
@@ -85,7 +86,7 @@ def check_passes_on_the_reference(verdicts, exercise_id):
 
 def check_catches(verdicts, name):
     _ran(verdicts)
-    mutant = next(m for m in LESSON.mutants if m.name == name)
+    mutant = next(m for m in mutants_of(LESSON) if m.name == name)
     if mutant.name in verdicts.run_errors:
         pytest.fail(
             f"Ran your tests against an API where {mutation.sentence(mutant.summary)}: pytest "
