@@ -10,7 +10,7 @@ L ?=
 E ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench gradescope verify test test-fast lint bench bench-selfcheck mutation criteria clean
+.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench gradescope verify test test-fast browser lint bench bench-selfcheck mutation criteria clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,7 +66,13 @@ gradescope: $(STAMP) ## Build a Gradescope autograder: make gradescope [OUT=auto
 verify: $(STAMP) ## The course's own integrity checks (same as make test)
 	$(PY) -m course verify
 
-test: $(STAMP) ## Every course self-check and engine test (CI runs this); make test L=05 for one lesson
+browser: ## The machine's Chromium for the browser test: apt-get, only as root and only where it is missing
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else echo "No chromium here: the browser test is skipped. \`$(BIN)/playwright install chromium\` gets one."; fi
+
+test: $(STAMP) browser ## Every course self-check and engine test (CI runs this); make test L=05 for one lesson
 	$(PY) -m course verify $(if $(L),--lesson $(L))
 
 test-fast: $(STAMP) ## The self-checks without notebooks, live HTTP, whole classes and the OpenAPI fuzz: make test-fast [L=05]

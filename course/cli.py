@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from course import ROOT, VAR
+from course import ROOT
 from course.manifest import all_lessons, find_lesson
 from course.targets import ENV_VAR
 
@@ -160,34 +159,22 @@ def cmd_progress(args) -> int:
     return 0
 
 
-def _pristine_starter(lesson, name) -> tuple[str, str] | None:
-    """The course's starter for a learner file, from git: upstream first, then HEAD."""
-    path = f"lessons/{lesson.slug}/{name}"
-    markers = [f"TODO({e.id})" for e in lesson.exercises]
-    for ref in ("@{upstream}", "origin/HEAD", "origin/main", "HEAD"):
-        shown = subprocess.run(
-            ["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True
-        )
-        if shown.returncode == 0 and all(m in shown.stdout for m in markers):
-            return ref, shown.stdout
-    return None
-
-
 def cmd_reset(args) -> int:
+    from course import starter
+
     console = _console()
     lesson = find_lesson(args.lesson)
     for name in lesson.learner_files:
-        current = lesson.folder / name
-        found = _pristine_starter(lesson, name)
+        shown = f"lessons/{lesson.slug}/{name}"
+        found = starter.pristine(lesson, name)
         if found is None:
             console.print(
-                f"[red]Cannot find the starter of lessons/{lesson.slug}/{name} in git.[/] "
+                f"[red]Cannot find the starter of {shown} in git.[/] "
                 "reset needs the course as a git clone; you can copy the file from the course's repository."
             )
             return 1
-        ref, text = found
-        if current.is_file() and current.read_text(encoding="utf-8") == text:
-            console.print(f"lessons/{lesson.slug}/{name} is already the starter.")
+        if starter.is_starter(lesson, name, found[1]):
+            console.print(f"{shown} is already the starter.")
             continue
         if not args.yes:
             if not sys.stdin.isatty():
@@ -195,23 +182,14 @@ def cmd_reset(args) -> int:
                     "Refusing to overwrite your work without asking: run with --yes to confirm."
                 )
                 return 1
-            answer = input(
-                f"Replace lessons/{lesson.slug}/{name} with the starter? A backup is kept. [y/N] "
-            )
+            answer = input(f"Replace {shown} with the starter? A backup is kept. [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 console.print("Nothing changed.")
                 return 1
-        backup_dir = VAR / "backups"
-        backup_dir.mkdir(parents=True, exist_ok=True)
-        if current.is_file():
-            backup = (
-                backup_dir
-                / f"{lesson.slug}-{name.removesuffix('.py')}-{time.strftime('%Y%m%d-%H%M%S')}.py"
-            )
-            shutil.copy2(current, backup)
-            console.print(f"Your version is saved as {backup.relative_to(ROOT)}.")
-        current.write_text(text, encoding="utf-8")
-        console.print(f"lessons/{lesson.slug}/{name} is the starter again (from git {ref}).")
+        restored = starter.restore(lesson, name, found)
+        if restored.backup:
+            console.print(f"Your version is saved as {restored.backup.relative_to(ROOT)}.")
+        console.print(f"{shown} is the starter again (from git {restored.ref}).")
     return 0
 
 

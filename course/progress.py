@@ -77,6 +77,19 @@ def state(lesson: Lesson) -> dict[str, str]:
     return states
 
 
+def last_check(lesson: Lesson) -> dict | None:
+    """The lesson's last recorded check: `checked_at`, and each exercise's `passed` and `earned`.
+
+    None before the first check. Its score is the one `check` printed then, for the files as
+    they were; `state()` says whether they have changed since.
+    """
+    entry = _load()["lessons"].get(lesson.slug)
+    if entry is None:
+        return None
+    earned = sum(verdict.get("earned", 0.0) for verdict in entry["exercises"].values())
+    return {**entry, "earned": round(earned, 2)}
+
+
 def lesson_passed(lesson: Lesson) -> bool:
     return all(s == "passed" for s in state(lesson).values())
 

@@ -17,6 +17,10 @@ SECRET_KEY = os.environ.get(
     "DJANGO_SECRET_KEY", "playground-only-insecure-key-do-not-deploy-0123456789"
 )
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+# The lesson panel beside each lesson's text (check, hints, reset, solution) runs the
+# learner's code and rewrites their files: the playground offers it, and only while DEBUG is
+# on (urls.py asks for both), so a settings module built on this one with DEBUG off has none.
+LEARNER_PANEL = DEBUG
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 INSTALLED_APPS = [

@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from course.loading import describe, import_lesson_urls
 from course.manifest import all_lessons
-from playground_project import views
+from playground_project import learner, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -18,6 +18,17 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),  # log in / out for the browsable API
     path("mail/", views.mail, name="mail"),  # the mail the playground sent (lesson 11's codes)
 ]
+
+if learner.enabled():
+    # The lesson panel runs the learner's code and rewrites their files: only in the
+    # playground (DEBUG and LEARNER_PANEL on), never under any other settings module.
+    urlpatterns += [
+        path("course/<str:nn>/check/", learner.check, name="panel-check"),
+        path("course/<str:nn>/hint/", learner.hint, name="panel-hint"),
+        path("course/<str:nn>/reset/", learner.reset, name="panel-reset"),
+        path("course/<str:nn>/solution/", learner.solution, name="panel-solution"),
+        path("course/<str:nn>/status/", learner.status, name="panel-status"),
+    ]
 
 BROKEN_LESSONS = {}  # slug -> LoadError, shown on the index page
 

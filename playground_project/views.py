@@ -10,10 +10,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
-from markdown_it import MarkdownIt
 
+from course import progress
 from course.loading import display_path
 from course.manifest import all_lessons, find_lesson
+from playground_project import learner
+from playground_project.lesson_text import exercise_anchor
+from playground_project.lesson_text import render as render_text
 
 FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what the file backend writes after each message
@@ -23,24 +26,48 @@ def index(request):
     """List every lesson with links to its text, browsable API and OpenAPI docs."""
     from playground_project.urls import BROKEN_LESSONS
 
-    rows = [
-        {"lesson": lesson, "error": BROKEN_LESSONS.get(lesson.slug)} for lesson in all_lessons()
-    ]
-    return render(request, "playground/index.html", {"rows": rows})
+    show_progress = learner.enabled() and learner.from_this_machine(request)
+    rows = []
+    for lesson in all_lessons():
+        row = {"lesson": lesson, "error": BROKEN_LESSONS.get(lesson.slug)}
+        if show_progress:
+            row.update(_progress_of(lesson))
+        rows.append(row)
+    return render(request, "playground/index.html", {"rows": rows, "progress": show_progress})
 
 
-# Raw HTML in a lesson text is shown as text, never run: html=False.
-MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+def _progress_of(lesson) -> dict:
+    """A lesson's score, state and next exercise, from var/progress.json as `check` left it."""
+    states = progress.state(lesson)
+    last = progress.last_check(lesson)
+    passed = sum(state == "passed" for state in states.values())
+    if last is None:
+        summary = "not checked"
+    elif "changed" in states.values():
+        summary = "edited since the last check"
+    elif passed == len(states):
+        summary = "passed"
+    else:
+        summary = f"{passed} of {len(states)} exercises pass"
+    next_up = next((e for e in lesson.exercises if states[e.id] != "passed"), None)
+    return {
+        "score": None if last is None else f"{last['earned']:g}",
+        "summary": summary,
+        "done": last is not None and passed == len(states),
+        "next": next_up,
+        "next_anchor": exercise_anchor(next_up.id) if next_up else None,
+    }
 
 
 def lesson_text(request, slug):
-    """Render a lesson's README as HTML."""
+    """Render a lesson's README as HTML; on the learner's own playground, with the panel beside it."""
     try:
         lesson = find_lesson(slug)
     except LookupError:
         raise Http404(slug) from None
-    html = MARKDOWN.render(lesson.readme.read_text(encoding="utf-8"))
-    return render(request, "playground/text.html", {"lesson": lesson, "html": html})
+    text = render_text(lesson)
+    context = {"lesson": lesson, "html": text.html, **learner.panel_context(request, lesson, text)}
+    return render(request, "playground/text.html", context)
 
 
 @csrf_exempt  # an error page for every method: a POST must see the error, not a CSRF refusal
