@@ -28,13 +28,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from course import ROOT, progress, starter
+from course import ROOT, VAR, progress, starter
 from course.manifest import Lesson, find_lesson
 from playground_project import lesson_text
 
+# The last report the panel showed for each lesson, with the hash of the files it graded: the
+# page shows it again (after a hint, a reload) for as long as the files stay the same.
+REPORTS = VAR / "panel"
 CHECK_TIMEOUT = 300  # seconds; a learner's endless loop ends here, not in the server
 # Variables of the server's own process that must not reach the check: the tests choose
 # their own settings (pytest-django prefers this variable to the course's configuration),
@@ -51,6 +54,19 @@ SERVER_ONLY_VARIABLES = (
 def enabled() -> bool:
     """Whether this server mounts the panel: only the playground, which runs with DEBUG on."""
     return bool(settings.DEBUG and getattr(settings, "LEARNER_PANEL", False))
+
+
+def offered(request) -> bool:
+    """Whether to show the panel on a page: the URLconf mounted it and the request is local.
+
+    The URLconf decides once, when it is imported (`enabled()`); settings changed later do
+    not mount the panel's URLs, so the pages ask the URLconf rather than the settings.
+    """
+    try:
+        reverse("panel-status", args=["01"])
+    except NoReverseMatch:
+        return False
+    return from_this_machine(request)
 
 
 def from_this_machine(request) -> bool:
@@ -122,6 +138,25 @@ def run_check(lesson: Lesson) -> dict:
         }
 
 
+def _keep(lesson: Lesson, report: dict, digest: str) -> None:
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    path = REPORTS / f"{lesson.slug}.json"
+    scratch = path.with_suffix(".tmp")
+    scratch.write_text(json.dumps({"digest": digest, "report": report}), encoding="utf-8")
+    scratch.replace(path)
+
+
+def _kept(lesson: Lesson) -> dict | None:
+    """The report of the panel's last check, if the learner's files are still those it graded."""
+    try:
+        kept = json.loads((REPORTS / f"{lesson.slug}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if kept.get("digest") != progress.learner_digest(lesson):
+        return None
+    return kept.get("report")
+
+
 def _exercise_rows(lesson: Lesson, text: lesson_text.LessonText, report: dict | None) -> list:
     """One row per exercise: the recorded state, the hints seen, and the fresh check if any."""
     states = progress.state(lesson)
@@ -161,8 +196,11 @@ def _exercise_rows(lesson: Lesson, text: lesson_text.LessonText, report: dict | 
 
 def panel_context(request, lesson: Lesson, text, report=None, digest=None, hint_for=None) -> dict:
     """What the text page needs to show the panel (`panel` is None where it is not offered)."""
-    if not (enabled() and from_this_machine(request)):
+    if not offered(request):
         return {"panel": None}
+    fresh = report is not None
+    if report is None:
+        report = _kept(lesson)
     checked = report and not report.get("error")
     lesson_report = report["lessons"][0] if checked else None
     last = progress.last_check(lesson)
@@ -177,6 +215,7 @@ def panel_context(request, lesson: Lesson, text, report=None, digest=None, hint_
             "files": [f"lessons/{lesson.slug}/{name}" for name in lesson.learner_files],
             "passed": progress.lesson_passed(lesson),
             "hint_for": hint_for,
+            "fresh": fresh,
         }
     }
 
@@ -195,7 +234,10 @@ def _text_page(request, lesson: Lesson, **panel):
 def check(request, lesson: Lesson):
     """Check the lesson as `make check L=NN` does and show the text page with the results."""
     digest = progress.learner_digest(lesson)  # before the run: a save during it re-checks
-    return _text_page(request, lesson, report=run_check(lesson), digest=digest)
+    report = run_check(lesson)
+    if not report.get("error"):
+        _keep(lesson, report, digest)
+    return _text_page(request, lesson, report=report, digest=digest)
 
 
 @require_POST

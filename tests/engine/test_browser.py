@@ -181,6 +181,7 @@ def test_lesson_01_from_failing_to_passing_without_leaving_the_page(page, playgr
     assert hints == {f"{LESSON.slug}:E1": 1}
     if SCREENSHOT:
         Path(SCREENSHOT).parent.mkdir(parents=True, exist_ok=True)
+        page.locator("#panel").evaluate("panel => panel.scrollTo(0, 0)")
         page.locator("#panel").screenshot(path=SCREENSHOT)
 
     # A syntax error, saved: the page re-checks by itself and names the file and line.

@@ -1,0 +1,122 @@
+"""The lesson panel's guards, without a browser: only the playground mounts it, only this
+machine may use it, no cross-site POST gets through, and every criterion has its anchor."""
+
+import importlib
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, clear_url_caches, reverse
+
+import playground_project.urls
+from course import progress
+from course.criteria import criteria
+from course.manifest import all_lessons
+from playground_project import lesson_text
+
+from .conftest import LESSON
+
+PANEL_URLS = ("panel-check", "panel-hint", "panel-reset", "panel-solution", "panel-status")
+
+
+@pytest.fixture(autouse=True)
+def own_progress_file(tmp_path, monkeypatch):
+    """Never touch the learner's real var/progress.json."""
+    monkeypatch.setattr(progress, "PROGRESS_FILE", tmp_path / "progress.json")
+
+
+@pytest.fixture
+def mount(settings):
+    """Import the playground's URLconf again under some settings; the test settings' after."""
+
+    def remount(debug: bool, panel: bool = True) -> None:
+        settings.DEBUG, settings.LEARNER_PANEL = debug, panel
+        importlib.reload(playground_project.urls)
+        clear_url_caches()
+
+    yield remount
+    remount(debug=False)
+
+
+@pytest.mark.parametrize(
+    ("debug", "panel"), [(False, True), (True, False)], ids=["debug-off", "panel-off"]
+)
+def test_the_panel_does_not_exist_unless_debug_and_the_switch_are_on(mount, client, debug, panel):
+    mount(debug=debug, panel=panel)
+    for name in PANEL_URLS:
+        with pytest.raises(NoReverseMatch):
+            reverse(name, args=[LESSON.nn])
+    assert client.post(f"/course/{LESSON.nn}/check/").status_code == 404
+    assert client.get(f"/course/{LESSON.nn}/status/").status_code == 404
+    text = client.get(f"/text/{LESSON.nn}/").content.decode()
+    assert 'id="panel"' not in text and "<script>" not in text
+    assert "<th>Score</th>" not in client.get("/").content.decode()
+
+
+def test_the_playground_mounts_the_panel(mount, client):
+    mount(debug=True)
+    assert client.get(reverse("panel-status", args=[LESSON.nn])).json()["states"] == {
+        e.id: "unchecked" for e in LESSON.exercises
+    }
+    assert 'id="panel"' in client.get(f"/text/{LESSON.nn}/").content.decode()
+    assert "<th>Score</th>" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("address", ["192.168.1.20", "10.0.0.2", "2001:db8::1", "", "bogus"])
+def test_other_machines_are_refused_even_when_they_claim_loopback(mount, address):
+    mount(debug=True)
+    client = Client(REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR="127.0.0.1")
+    for name in ("panel-reset", "panel-solution", "panel-status"):
+        assert client.get(reverse(name, args=[LESSON.nn])).status_code == 403, name
+    for name in ("panel-check", "panel-hint", "panel-reset"):
+        response = client.post(reverse(name, args=[LESSON.nn]), {"exercise": "E1"})
+        assert response.status_code == 403, name
+    assert progress.hints_seen(LESSON, "E1") == 0
+    assert 'id="panel"' not in client.get(f"/text/{LESSON.nn}/").content.decode()
+    assert "<th>Score</th>" not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.1.1", "::1", "::ffff:127.0.0.1"])
+def test_this_machine_is_served(mount, address):
+    mount(debug=True)
+    response = Client(REMOTE_ADDR=address).post(
+        reverse("panel-hint", args=[LESSON.nn]), {"exercise": "E1"}
+    )
+    assert response.status_code == 200
+    assert progress.hints_seen(LESSON, "E1") == 1
+
+
+def test_a_cross_site_post_is_refused(mount):
+    mount(debug=True)
+    client = Client(enforce_csrf_checks=True)
+    for name in ("panel-check", "panel-hint", "panel-reset"):
+        response = client.post(reverse(name, args=[LESSON.nn]), {"exercise": "E1"})
+        assert response.status_code == 403, name
+    assert progress.hints_seen(LESSON, "E1") == 0
+
+
+def test_the_solution_waits_for_a_passing_check(mount, client):
+    mount(debug=True)
+    page = client.get(reverse("panel-solution", args=[LESSON.nn])).content.decode()
+    assert "does not pass yet" in page and "def course_list" not in page
+    forced = client.get(reverse("panel-solution", args=[LESSON.nn]), {"force": "1"})
+    assert "def course_list" in forced.content.decode()
+
+
+@pytest.mark.parametrize("lesson", all_lessons(), ids=lambda lesson: lesson.slug)
+def test_every_acceptance_criterion_has_an_anchor_in_the_text(lesson):
+    text = lesson_text.render(lesson)
+    assert [link.criterion for link in text.links] == criteria(lesson)
+    anchors = [link.anchor for link in text.links]
+    assert len(set(anchors)) == len(anchors)
+    for anchor in anchors:
+        assert text.html.count(f'id="{anchor}"') == 1, anchor
+    for exercise in lesson.exercises:
+        assert f'<h2 id="{exercise.id.lower()}">' in text.html
+
+
+def test_a_failing_case_links_to_the_criteria_citing_its_test():
+    text = lesson_text.render(LESSON)
+    cited = next(link for link in text.links if link.criterion.exercise_id == "E2")
+    test = cited.criterion.tests[0]
+    assert cited in text.links_for(f"{test}[some-case]")
+    assert text.links_for("test_e9_nothing_cites_this") == []
