@@ -40,7 +40,10 @@
       })
       .then(function (html) { swap(html, focusId, checking); say(checking ? "Checked." : ""); })
       .catch(function (error) {
-        say("Could not reach the playground (" + error.message + "); trying again on the next save.");
+        // `make start` restarts the server on every save, so a check sent just then is lost:
+        // forget which files were checked, and the next poll that gets an answer checks again.
+        if (checking) { panel().dataset.digest = ""; }
+        say("Could not reach the playground (" + error.message + "); trying again\u2026");
         if (button) { button.disabled = false; }
       })
       .finally(function () {
@@ -71,6 +74,7 @@
     fetch(panel().dataset.statusUrl, {cache: "no-store", credentials: "same-origin"})
       .then(function (response) { return response.json(); })
       .then(function (status) {
+        if (failures >= 3) { say(""); }
         failures = 0;
         if (status.digest !== panel().dataset.digest) {
           panel().dataset.digest = status.digest;
