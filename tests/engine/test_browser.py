@@ -139,7 +139,11 @@ def cli_check(course_copy: Path) -> dict:
         cwd=course_copy,
         capture_output=True,
         text=True,
-        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_SETTINGS_MODULE", "COURSE_TARGET")
+        },
     )
     return json.loads(done.stdout)
 

@@ -14,6 +14,7 @@ from course.manifest import all_lessons
 from playground_project import lesson_text
 
 from .conftest import LESSON
+from .test_reach import PREFIX, THROUGH_PROXY, behind_the_hub  # noqa: F401 - a fixture
 
 PANEL_URLS = ("panel-check", "panel-hint", "panel-reset", "panel-solution", "panel-status")
 
@@ -120,3 +121,14 @@ def test_a_failing_case_links_to_the_criteria_citing_its_test():
     test = cited.criterion.tests[0]
     assert cited in text.links_for(f"{test}[some-case]")
     assert text.links_for("test_e9_nothing_cites_this") == []
+
+
+@pytest.mark.usefixtures("behind_the_hub")
+def test_through_the_jupyter_proxy_the_panel_posts_and_polls_through_it(mount):
+    """The hub's proxy connects from this container's loopback: the panel is offered there,
+    and its forms and its poll lead back through the proxy's prefix."""
+    mount(debug=True)
+    html = Client().get(f"/text/{LESSON.nn}/", **THROUGH_PROXY).content.decode()
+    assert f'action="{PREFIX}/course/{LESSON.nn}/check/"' in html
+    assert f'data-status-url="{PREFIX}/course/{LESSON.nn}/status/"' in html
+    assert f'href="{PREFIX}/course/{LESSON.nn}/reset/"' in html
