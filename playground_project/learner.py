@@ -194,7 +194,7 @@ def _exercise_rows(lesson: Lesson, text: lesson_text.LessonText, report: dict | 
     return rows
 
 
-def panel_context(request, lesson: Lesson, text, report=None, digest=None, hint_for=None) -> dict:
+def panel_context(request, lesson: Lesson, text, report=None, digest=None) -> dict:
     """What the text page needs to show the panel (`panel` is None where it is not offered)."""
     if not offered(request):
         return {"panel": None}
@@ -214,7 +214,6 @@ def panel_context(request, lesson: Lesson, text, report=None, digest=None, hint_
             "digest": digest or progress.learner_digest(lesson),
             "files": [f"lessons/{lesson.slug}/{name}" for name in lesson.learner_files],
             "passed": progress.lesson_passed(lesson),
-            "hint_for": hint_for,
             "fresh": fresh,
         }
     }
@@ -251,7 +250,7 @@ def hint(request, lesson: Lesson):
             f"Lesson {lesson.nn} has no such exercise.", content_type="text/plain; charset=utf-8"
         )
     progress.next_hint_level(lesson, exercise.id)
-    return _text_page(request, lesson, hint_for=exercise.id)
+    return _text_page(request, lesson)
 
 
 @require_http_methods(["GET", "POST"])
