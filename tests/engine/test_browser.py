@@ -57,7 +57,7 @@ def browser():
         except Error as exc:
             no_browser(
                 "No Chromium to drive: install one with `.venv/bin/playwright install chromium` "
-                f"(or your system's chromium package). Playwright said: {str(exc)[:300]}"
+                f"(or your system's chromium package). Playwright said: {str(exc).splitlines()[0]}"
             )
         yield launched
         launched.close()
