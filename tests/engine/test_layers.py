@@ -34,6 +34,7 @@ LAYERS = [
         "front ends",
         [
             "course.progress",
+            "course.starter",
             "course.server",
             "course.notebook",
             "course.jupyter",
