@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from course import ROOT, VAR, progress, starter
 from course.manifest import Lesson, find_lesson
+from course.mistakes import mistakes_of
 from playground_project import lesson_text
 
 # The last report the panel showed for each lesson, with the hash of the files it graded: the
@@ -304,7 +305,7 @@ def solution(request, lesson: Lesson):
             }
             for name in lesson.learner_files
         ]
-        context["mistakes"] = lesson.mistakes
+        context["mistakes"] = mistakes_of(lesson)
     return render(request, "playground/solution.html", context)
 
 

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from course import ROOT, starter
+from course.mistakes import mistakes_of
 from tests.ports import free_port
 
 from .conftest import LESSON, SOLUTION
@@ -195,7 +196,7 @@ def test_lesson_01_from_failing_to_passing_without_leaving_the_page(page, playgr
     )
 
     # A known mistake, saved: the page and the CLI give the same score for the same file.
-    mistake = next(m for m in LESSON.mistakes if m.name == "e2_delete_answers_200")
+    mistake = next(m for m in mistakes_of(LESSON) if m.name == "e2_delete_answers_200")
     learner_file.write_text(mistake.files()["exercise.py"], encoding="utf-8")
     expect(page.locator("#panel-e2")).to_have_attribute("data-state", "failed")
     expect(page.locator("#panel-e1")).to_have_attribute("data-state", "passed")
