@@ -185,8 +185,13 @@ class Job:
     reverse: bool = False
 
 
-def plan(lesson: Lesson) -> list[Job]:
-    """Every implementation of one graded run, in a new random order, the rewrites new too."""
+def plan(lesson: Lesson, exercises: list[str] | None = None) -> list[Job]:
+    """Every implementation of one graded run, in a new random order, the rewrites new too.
+
+    With `exercises`, the mutants of the other exercises are left out: no graded test of the
+    run asks about them (the course's self-checks grade a known mistake by its own exercise's
+    tests). The reference and its equivalents always run: every verdict is judged on them.
+    """
     from course.equivalents import rewrite
 
     chance = random.SystemRandom()
@@ -196,14 +201,23 @@ def plan(lesson: Lesson) -> list[Job]:
         Job(run, rewrite(reference, secrets.randbits(64)), reverse=index % 2 == 1)
         for index, run in enumerate(EQUIVALENTS)
     ]
-    jobs += [Job(m.name, rewrite(m.source(), secrets.randbits(64))) for m in mutants_of(lesson)]
+    jobs += [
+        Job(m.name, rewrite(m.source(), secrets.randbits(64)))
+        for m in mutants_of(lesson)
+        if exercises is None or m.exercise_id in {e.upper() for e in exercises}
+    ]
     chance.shuffle(jobs)
     return jobs
 
 
-def run_learner_tests(lesson: Lesson, target: str, timeout: float = RUN_TIMEOUT) -> Verdicts:
+def run_learner_tests(
+    lesson: Lesson,
+    target: str,
+    timeout: float = RUN_TIMEOUT,
+    exercises: list[str] | None = None,
+) -> Verdicts:
     """Run the target's test module of `lesson` against the reference, its equivalents and
-    every mutant, each in a process of its own."""
+    every mutant (of `exercises` only, when given), each in a process of its own."""
     from course import targets
 
     guard = json.loads(os.environ[GUARD_ENV]) if os.environ.get(GUARD_ENV) else None
@@ -221,7 +235,7 @@ def run_learner_tests(lesson: Lesson, target: str, timeout: float = RUN_TIMEOUT)
     }
     verdicts = Verdicts(lesson)
     deadline = time.monotonic() + timeout
-    jobs = plan(lesson)
+    jobs = plan(lesson, exercises)
     reports: dict[str, dict] = {}
 
     def work():

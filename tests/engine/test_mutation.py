@@ -267,6 +267,14 @@ def test_nothing_a_run_is_started_with_names_the_implementation():
     assert all(again[run] != by_name[run].source for run in mutation.EQUIVALENTS)
 
 
+def test_a_run_narrowed_to_an_exercise_runs_its_mutants_and_every_reference():
+    """The self-checks grade a known mistake by its exercise's tests: only its mutants run."""
+    names = {job.run for job in mutation.plan(LESSON, ["e2"])}
+    e2 = {m.name for m in mutants_of(LESSON) if m.exercise_id == "E2"}
+    assert e2, "lesson 14 has no E2 mutant to narrow to"
+    assert names == {*mutation.REFERENCE_LIKE, *e2}
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_an_equivalent_keeps_every_public_name_and_changes_the_code(seed):
     """A rewrite compiles, keeps the module's public names and docstrings, changes its bytecode."""

@@ -26,8 +26,15 @@ pytestmark = pytest.mark.timeout(mutation.RUN_TIMEOUT + 30)
 
 @pytest.fixture(scope="session")
 def verdicts(pytestconfig) -> mutation.Verdicts:
-    """Your tests' results on the reference and on every mutant: one run per session."""
-    return mutation.run_learner_tests(LESSON, pytestconfig.stash[TARGET_KEY].env_value)
+    """Your tests' results on the reference and on every mutant: one run per session.
+
+    A session narrowed to some exercises (`--exercise`, as the self-checks grade a known
+    mistake) runs only their mutants; the graded tests of the others are not collected.
+    """
+    exercises = pytestconfig.getoption("exercise") or None
+    return mutation.run_learner_tests(
+        LESSON, pytestconfig.stash[TARGET_KEY].env_value, exercises=exercises
+    )
 
 
 def _ran(verdicts):
