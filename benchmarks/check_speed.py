@@ -2,7 +2,9 @@
 
 The floor is what any Django check must pay: start Python, import Django and DRF and run
 django.setup() for the playground. The commands are interleaved round by round so that
-machine noise hits them alike; the medians are compared.
+machine noise hits them alike; the medians are compared. The last row is what `watch` pays
+for each save: a re-check through its warm runner (course.grading.batch.WarmChecks), which
+started once before the rounds.
 
     python benchmarks/check_speed.py [--rounds 7] [--lesson 01]
 """
@@ -29,6 +31,23 @@ def timed(command: list[str]) -> float:
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
     )
     return time.perf_counter() - started
+
+
+def warm_recheck(lesson_key: str):
+    """A function that re-checks the lesson's starter through one warm runner, as `watch` does."""
+    sys.path.insert(0, str(ROOT))
+    from course.grading.batch import WarmChecks
+    from course.manifest import find_lesson
+
+    lesson = find_lesson(lesson_key)
+    warm = WarmChecks([lesson]).__enter__()
+
+    def recheck() -> float:
+        started = time.perf_counter()
+        warm.check([lesson])
+        return time.perf_counter() - started
+
+    return warm, recheck
 
 
 def main() -> int:
@@ -66,10 +85,17 @@ def main() -> int:
         ]
     for command in commands.values():  # warm the file cache and the bytecode cache once
         timed(command)
-    samples = {name: [] for name in commands}
-    for _ in range(args.rounds):
-        for name, command in commands.items():
-            samples[name].append(timed(command))
+    watch = f"watch {args.lesson}: a re-check on save (warm runner, started once)"
+    warm, recheck = warm_recheck(args.lesson)
+    recheck()
+    samples = {name: [] for name in [*commands, watch]}
+    try:
+        for _ in range(args.rounds):
+            for name, command in commands.items():
+                samples[name].append(timed(command))
+            samples[watch].append(recheck())
+    finally:
+        warm.__exit__(None, None, None)
 
     floor = statistics.median(next(iter(samples.values())))
     print(f"{args.rounds} rounds, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
