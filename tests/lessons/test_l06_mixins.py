@@ -276,6 +276,33 @@ def test_e2_someone_else_cannot_patch(api, login, make_course):
 
 
 @E2
+def test_e2_anonymous_patch_answers_401(api, login, make_course):
+    """An anonymous PATCH answers 401, asking for a login, and changes nothing."""
+    owner, _ = login("owner")
+    make_course(code="MINE3", title="Mine", credits=5, owner=owner)
+    url = reverse("l06:course-detail", kwargs={"code": "MINE3"})
+    reply = api.patch(url, {"title": "Anonymous"})
+    expect_status(
+        reply,
+        401,
+        "changing a course needs a login, and the client must be told how to send one (E2)",
+        mistake=(
+            "A 403 means the first authentication class has no challenge to send: set "
+            "authentication_classes = [BasicAuthentication, SessionAuthentication] on "
+            "CourseDetail too (DRF's defaults put SessionAuthentication first)."
+            if reply.status == 403
+            else "Set permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly]."
+        ),
+    )
+    expect(
+        course_state("MINE3") == ("MINE3", "Mine", 5),
+        reply,
+        "the course unchanged",
+        "a refused request must not change anything (E2)",
+    )
+
+
+@E2
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 def test_e2_put_and_delete_answer_405_even_for_the_owner(api, login, make_course, method):
     """The detail view answers GET and PATCH only: PUT and DELETE are 405, even for the owner."""
