@@ -145,7 +145,10 @@ def check_someone_elses_course_answers_404(
 def check_delete_a_course_with_students_answers_409(
     api, login, make_course, make_student, enrol, url, ex
 ):
-    """DELETE on a course with enrolled students answers 409 Conflict and deletes nothing."""
+    """DELETE on a course with enrolled students answers 409 Conflict and deletes nothing.
+
+    Returns the reply, for a lesson that grades its body too.
+    """
     alice, as_alice = login()
     course = make_course(code="BUSY1", owner=alice)
     enrol(course, make_student())
@@ -162,6 +165,7 @@ def check_delete_a_course_with_students_answers_409(
         "the course and its enrolment still in the database",
         f"a refused DELETE deletes nothing ({ex})",
     )
+    return reply
 
 
 # ------------------------------------------------------------------ the catalogue

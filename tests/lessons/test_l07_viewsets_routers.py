@@ -28,6 +28,9 @@ from django.urls import NoReverseMatch, reverse
 from course.testing import expect, expect_status
 from playground_project.domain.models import Course
 
+# The detail of the given CourseHasStudents, which the 409 answers with.
+HAS_STUDENTS = "Students are enrolled in this course: unenrol them first."
+
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
@@ -208,8 +211,17 @@ def test_e1_delete_answers_204_then_the_course_is_gone(api, login, make_course):
 @E1
 def test_e1_delete_a_course_with_students_answers_409(api, login, make_course, make_student, enrol):
     """A course that students are enrolled in is not deleted: 409 Conflict, and the enrolments stay."""
-    check_delete_a_course_with_students_answers_409(
+    reply = check_delete_a_course_with_students_answers_409(
         api, login, make_course, make_student, enrol, url, "E1"
+    )
+    detail = reply.data.get("detail") if isinstance(reply.data, dict) else None
+    expect(
+        detail == HAS_STUDENTS,
+        reply,
+        f'{{"detail": "{HAS_STUDENTS}"}}',
+        "the 409 must tell the client why the course stays and what to do first (E1)",
+        mistake="Raise the given CourseHasStudents() as it is: its default_detail is the answer's "
+        "detail.",
     )
 
 
