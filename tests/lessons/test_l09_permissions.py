@@ -178,7 +178,17 @@ def test_e1_staff_create_change_and_delete(api, token_login, make_course):
         mistake="A 403 for staff: permission_classes = [IsAdminUser, ReadOnly] means IsAdminUser "
         "AND ReadOnly, which no write passes. Write [IsAdminUser | ReadOnly].",
     )
-    course = Course.objects.get(code="SEC101")
+    course = Course.objects.select_related("owner").get(code="SEC101")
+    expect(
+        course.owner == boss
+        and isinstance(created.data, dict)
+        and created.data.get("owner") == "boss",
+        created,
+        'the course SEC101 saved and answered with "owner": "boss"',
+        "a new course belongs to the staff member who created it (E1)",
+        mistake="Keep the given perform_create(): serializer.save(owner=self.request.user). "
+        "The owner field is read-only, so without it the course is saved with no owner.",
+    )
     changed = api.patch(
         url("course", course.pk), {"title": "Web security, revised"}, headers=headers
     )
