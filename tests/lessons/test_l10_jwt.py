@@ -17,6 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from course.testing import expect, expect_status
@@ -72,6 +73,13 @@ def later(delta):
 
 def data_of(reply):
     return reply.data if isinstance(reply.data, dict) else {}
+
+
+def messages_under(reply, field):
+    """The non-empty error messages of a reply under `field`, as a list of strings."""
+    errors = data_of(reply).get(field)
+    errors = errors if isinstance(errors, list) else [errors]
+    return [e for e in errors if isinstance(e, str) and e.strip()]
 
 
 @pytest.fixture
@@ -318,6 +326,57 @@ def test_e1_login_is_throttled(api, ann):
         "a Retry-After header",
         "it tells the client how many seconds to wait (E1)",
     )
+
+
+@E1
+def test_e1_a_logged_in_guesser_is_throttled_too(api, ann, bob):
+    """A guesser who sends valid Basic credentials of their own account is counted all the same."""
+    token = base64.b64encode(f"bob:{PASSWORD}".encode()).decode()
+    as_bob = {"Authorization": f"Basic {token}"}
+    for attempt in range(1, 12):
+        reply = api.post(
+            url("login"), {"username": "ann", "password": f"guess-{attempt}"}, headers=as_bob
+        )
+        expected = 401 if attempt <= 10 else 429
+        expect_status(
+            reply,
+            expected,
+            f"attempt {attempt} guesses ann's password; LoginRateThrottle allows 10 a minute "
+            "whatever the Authorization header says (E1)",
+            mistake=(
+                "Keep the given authentication_classes = () on LoginView: with DRF's defaults "
+                "(Session, Basic) a caller who logs in as themselves is not anonymous, and "
+                "LoginRateThrottle, an AnonRateThrottle, lets them guess without a limit."
+                if reply.status == 401
+                else refusal_advice(reply)
+            ),
+        )
+
+
+@E1
+def test_e1_the_login_urls_share_one_throttle(api, ann):
+    """Guesses at login/ and token/claims/ count together: 10 in all, then 429 at both."""
+    for attempt in range(1, 11):
+        name = "login" if attempt % 2 else "token-claims"
+        reply = api.post(url(name), {"username": "ann", "password": f"guess-{attempt}"})
+        expect_status(
+            reply,
+            401,
+            f"attempt {attempt} of 10 guesses a wrong password (E1)",
+            mistake=refusal_advice(reply),
+        )
+    for name in ("login", "token-claims"):
+        reply = api.post(url(name), {"username": "ann", "password": "guess-11"})
+        expect_status(
+            reply,
+            429,
+            "10 guesses were made at this lesson's two login URLs within a minute, and "
+            "LoginRateThrottle counts them in one scope, so that two URLs do not mean twice the "
+            "guesses (E1)",
+            mistake="Use the given LoginRateThrottle on LoginView, not a throttle of your own "
+            "(its scope is shared with token/claims/), and keep the given throttle_classes of "
+            "ClaimsTokenObtainPairView.",
+        )
 
 
 # ------------------------------------------------------------------ E2: custom claims
@@ -629,10 +688,11 @@ def test_e3_logging_out_twice_answers_400(api, ann):
         "ValidationError({'refresh': [str(exc)]}).",
     )
     expect(
-        "refresh" in data_of(again),
+        "Token is blacklisted" in messages_under(again, "refresh"),
         again,
-        'errors under "refresh"',
-        "the client must learn which field was wrong (E3)",
+        '{"refresh": ["Token is blacklisted"]}',
+        "the client must learn which field was wrong, and why (E3)",
+        mistake="Pass simplejwt's reason on: ValidationError({'refresh': [str(exc)]}).",
     )
 
 
@@ -694,10 +754,11 @@ def test_e3_logout_with_a_bad_refresh_token_answers_400(api, ann, case):
         "TokenError, raising ValidationError({'refresh': [...]}): TokenError left alone is a 500.",
     )
     expect(
-        "refresh" in data_of(reply),
+        bool(messages_under(reply, "refresh")),
         reply,
-        'errors under "refresh"',
-        "the client must learn which field was wrong (E3)",
+        'a message under "refresh"',
+        "the client must learn which field was wrong, and why (E3)",
+        mistake="Put the reason in the error: ValidationError({'refresh': [str(exc)]}).",
     )
 
 
@@ -756,6 +817,18 @@ def test_e4_a_session_ends_seven_days_after_login_however_often_it_refreshes(
             "the login time must survive each rotation, or the session would start again at "
             "every refresh (E4)",
             mistake=SESSION_ADVICE,
+        )
+        payload = claims(refresh)
+        expect(
+            payload.get("iat") == int(timezone.now().timestamp())
+            and OutstandingToken.objects.filter(jti=payload.get("jti")).exists(),
+            reply,
+            f'a rotated refresh token issued now ("iat": {int(timezone.now().timestamp())}) '
+            "and recorded as an outstanding token",
+            "a rotation does what simplejwt's does: a new jti, exp and iat, and outstand(), "
+            "which records the token so that it can be listed and blacklisted in its turn (E4)",
+            mistake="After setting auth_time, call refresh.set_jti(), refresh.set_exp(), "
+            "refresh.set_iat() and refresh.outstand(), as TokenRefreshSerializer.validate() does.",
         )
         elapsed += step
     time_machine.move_to(login_at + SESSION_LIFETIME - timedelta(seconds=1), tick=False)
