@@ -48,8 +48,8 @@ START_TIMEOUT = 60.0  # seconds for a notebook's own server to answer; it usuall
 CHECK_TIMEOUT = 600.0
 
 # The response headers a learner should look at; the others are noise at this stage. The
-# validators, caching and deprecation headers are lesson 15's; Vary is left out, since
-# nearly every answer has one (Accept, Cookie), and lesson 15's notebook prints it itself.
+# validators, caching and deprecation headers are lesson 16's; Vary is left out, since
+# nearly every answer has one (Accept, Cookie), and lesson 16's notebook prints it itself.
 SHOWN_HEADERS = (
     "Content-Type",
     "Allow",

@@ -57,7 +57,7 @@ def load_demo_data() -> dict[str, int]:
         "students": Student.objects.count(),
         "enrolments": Enrolment.objects.count(),
     }
-    # A lesson with models of its own (lesson 15's versioned courses) loads its rows from its
+    # A lesson with models of its own (lesson 16's versioned courses) loads its rows from its
     # demo.py, given the demo users; the others have none.
     for lesson in all_lessons():
         name = f"lessons.{lesson.slug}.demo"

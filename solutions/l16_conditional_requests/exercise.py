@@ -1,22 +1,12 @@
-"""Lesson 15 exercises: conditional requests, caching and versioning.
-
-This is the only file of the lesson you edit. Each TODO(En) marks what exercise En asks
-for; the README section "En." says exactly what it must do. Until you replace a stub, its
-URLs answer 501 Not Implemented. What is not marked TODO is given: read it, you need not
-change it.
-
-Check your work:  make check L=15      (or: python -m course check 15)
-Ask for a hint:   make hint L=15 E=E1  (or: python -m course hint 15 E1)
-"""
+"""Lesson 16 exercises: conditional requests, caching and versioning (reference solution)."""
 
 from datetime import UTC, datetime
 
-from django.db import transaction  # noqa: F401
-from django.utils.cache import patch_cache_control, patch_vary_headers  # noqa: F401
+from django.db import transaction
 from django.utils.decorators import method_decorator
-from django.utils.http import http_date, parse_etags, parse_http_date_safe  # noqa: F401
-from django.views.decorators.cache import cache_control, cache_page  # noqa: F401
-from django.views.decorators.vary import vary_on_headers  # noqa: F401
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.views.decorators.cache import cache_control, cache_page
+from django.views.decorators.vary import vary_on_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -28,19 +18,18 @@ from rest_framework.permissions import (
     IsAuthenticated,
     IsAuthenticatedOrReadOnly,
 )
-from rest_framework.response import Response  # noqa: F401
-from rest_framework.reverse import reverse  # noqa: F401
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.versioning import URLPathVersioning
 
-from course.stubs import NotDone
 from playground_project.openapi import ErrorSerializer
 
 from .models import VersionedCourse
 from .permissions import IsOwnerOrReadOnly
 from .serializers import (
     CatalogueSerializer,
-    CatalogueV1Serializer,  # noqa: F401
-    CatalogueV2Serializer,  # noqa: F401
+    CatalogueV1Serializer,
+    CatalogueV2Serializer,
     CourseSerializer,
 )
 
@@ -51,11 +40,11 @@ AUTHENTICATION = [BasicAuthentication, SessionAuthentication]
 # ------------------------------------------------------------------ E1: conditional GET
 
 
-# TODO(E1): a strong ETag (a quoted string) that changes with every save of the course and is
-# the same whoever asks. The model keeps a version counter for you.
 def course_etag(course) -> str:
     """The strong ETag of a course's current version: the same for whoever asks."""
-    raise NotDone("E1")
+    # From the version counter, not from the body: the body differs by caller (`editable`),
+    # and building it just to hash it would cost what a 304 is meant to save.
+    return f'"{course.pk}-{course.version}"'
 
 
 def last_modified(course) -> int:
@@ -68,11 +57,17 @@ def validators(course) -> dict:
     return {"ETag": course_etag(course), "Last-Modified": http_date(last_modified(course))}
 
 
-# TODO(E1): If-None-Match (weak comparison; "*"; a list of tags) and, only when there is no
-# If-None-Match, If-Modified-Since (whole seconds). django.utils.http has the parsers.
 def is_not_modified(request, course) -> bool:
     """Whether a GET's conditions say the client's copy is current (RFC 9110, section 13.2.2)."""
-    raise NotDone("E1")
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        # If-None-Match decides alone, and by weak comparison: W/"x" and "x" are the same.
+        # When it is there, If-Modified-Since is not even read.
+        tags = parse_etags(if_none_match)
+        current = course_etag(course)
+        return tags == ["*"] or current in (tag.removeprefix("W/") for tag in tags)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and last_modified(course) <= since
 
 
 # ------------------------------------------------------------------ E2: no lost updates
@@ -90,11 +85,15 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
-# TODO(E2): no If-Match: 428 (PreconditionRequired); an If-Match that names no current version
-# by strong comparison ("*" matches any): 412 (PreconditionFailed).
 def check_if_match(request, course) -> None:
     """Raise 428 without If-Match, and 412 unless it names the course's current version."""
-    raise NotDone("E2")
+    if_match = request.headers.get("If-Match")
+    if if_match is None:
+        raise PreconditionRequired()
+    tags = parse_etags(if_match)
+    # Strong comparison: a weak tag (W/"...") never matches, even with the same value.
+    if tags != ["*"] and course_etag(course) not in tags:
+        raise PreconditionFailed()
 
 
 # ------------------------------------------------------------------ the course (given, but for
@@ -159,26 +158,35 @@ class CourseDetail(generics.RetrieveUpdateAPIView):
         return super().patch(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
-        # TODO(E1): the course with its ETag and Last-Modified (see validators()); a 304 with
-        # no body when is_not_modified() says the client's copy is current.
-        raise NotDone("E1")
+        course = self.get_object()
+        if is_not_modified(request, course):
+            # 304: no body, the validators again, so that the client's copy stays current.
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=validators(course))
+        serializer = self.get_serializer(course)
+        return Response(serializer.data, headers=validators(course))
 
     def update(self, request, *args, **kwargs):
-        # TODO(E2): PUT and PATCH both come here (PATCH with partial=True in kwargs). Check
-        # If-Match before anything is saved, save, and answer the course with its new ETag.
-        raise NotDone("E2")
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            course = self.get_object()
+            # Before anything is validated or saved: a stale write must change nothing.
+            check_if_match(request, course)
+            serializer = self.get_serializer(course, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()  # the model bumps the version: a new ETag
+        return Response(serializer.data, headers=validators(course))
 
 
 # ------------------------------------------------------------------ E3: caching by who asks
 
 CATALOGUE_MAX_AGE = 60  # seconds: the catalogue may be a minute old, for everyone
 
-# TODO(E3): the catalogue's policy: Cache-Control public with max-age=CATALOGUE_MAX_AGE, and
-# a copy kept in Django's cache for that long. A list of decorators for method_decorator.
-PUBLIC = []
-# TODO(E3): a policy for a reply that depends on who asks: private (or no-store), and
-# Vary: Authorization, Cookie.
-PRIVATE = []
+# Anyone may keep it for a minute (public, max-age), and this server keeps one copy for
+# everyone in Django's cache (cache_page, which reads its timeout from max-age).
+PUBLIC = [cache_page(CATALOGUE_MAX_AGE), cache_control(public=True, max_age=CATALOGUE_MAX_AGE)]
+# Only the caller's own browser may keep it, and must ask again before using it; and a
+# cache must tell one caller from another by their credentials.
+PRIVATE = [cache_control(private=True, no_cache=True), vary_on_headers("Authorization", "Cookie")]
 
 
 @method_decorator(PUBLIC, name="dispatch")
@@ -190,10 +198,6 @@ class Catalogue(generics.ListAPIView):
     queryset = VersionedCourse.objects.all()
     serializer_class = CatalogueSerializer
 
-    def list(self, request, *args, **kwargs):
-        # TODO(E3): delete this stub once PUBLIC is written; ListAPIView's list() does the rest.
-        raise NotDone("E3")
-
 
 @method_decorator(PRIVATE, name="dispatch")
 class MyCourses(generics.ListAPIView):
@@ -204,8 +208,7 @@ class MyCourses(generics.ListAPIView):
     serializer_class = CatalogueSerializer
 
     def get_queryset(self):
-        # TODO(E3): the caller's own courses only.
-        raise NotDone("E3")
+        return VersionedCourse.objects.filter(owner=self.request.user)
 
 
 # ------------------------------------------------------------------ E4: versions side by side
@@ -214,10 +217,11 @@ V1_DEPRECATED_ON = datetime(2026, 1, 1, tzinfo=UTC)  # when v1 stopped being the
 V1_SUNSET_ON = datetime(2027, 7, 1, tzinfo=UTC)  # when v1 stops answering
 
 
-# TODO(E4): which versions exist (v1 and v2: anything else is a 404), and which one the docs
-# show when none is asked for (v2).
 class CatalogueVersioning(URLPathVersioning):
-    """The version is a part of the path: /lessons/15/v1/catalogue/ or /lessons/15/v2/catalogue/."""
+    """The version is a part of the path: /lessons/16/v1/catalogue/ or /lessons/16/v2/catalogue/."""
+
+    allowed_versions = ["v1", "v2"]  # anything else: 404 Invalid version in URL path
+    default_version = "v2"  # the version the OpenAPI docs show when none is asked for
 
 
 class VersionedCatalogue(generics.ListAPIView):
@@ -228,11 +232,19 @@ class VersionedCatalogue(generics.ListAPIView):
     queryset = VersionedCourse.objects.all()
     versioning_class = CatalogueVersioning
 
-    # TODO(E4): the serializer of the version the request asked for (request.version).
     def get_serializer_class(self):
-        raise NotDone("E4")
+        # request.version: what the versioning class read from the path, already checked.
+        if self.request.version == "v1":
+            return CatalogueV1Serializer
+        return CatalogueV2Serializer
 
-    # TODO(E4): the list, and on v1 only the Deprecation and Sunset headers (and a Link to v2
-    # if you like).
     def list(self, request, *args, **kwargs):
-        raise NotDone("E4")
+        response = super().list(request, *args, **kwargs)
+        if request.version == "v1":
+            # RFC 9745: a structured-field date, @ and seconds since the epoch.
+            response["Deprecation"] = f"@{int(V1_DEPRECATED_ON.timestamp())}"
+            # RFC 8594: an HTTP-date.
+            response["Sunset"] = http_date(V1_SUNSET_ON.timestamp())
+            successor = reverse("l16:catalogue-versions", kwargs={"version": "v2"}, request=request)
+            response["Link"] = f'<{successor}>; rel="successor-version"'
+        return response

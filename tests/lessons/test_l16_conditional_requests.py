@@ -1,5 +1,5 @@
-"""Graded tests for lesson 15: conditional requests, caching and versioning
-(lessons/l15_conditional_requests/exercise.py).
+"""Graded tests for lesson 16: conditional requests, caching and versioning
+(lessons/l16_conditional_requests/exercise.py).
 
 Time is frozen with time-machine wherever it matters (Last-Modified, a cache's minute), so no
 test sleeps. The cache is the test settings' (Django's local-memory cache, shared by the test
@@ -13,7 +13,7 @@ import time_machine
 from django.urls import reverse
 
 from course.testing import expect, expect_status
-from lessons.l15_conditional_requests.models import VersionedCourse
+from lessons.l16_conditional_requests.models import VersionedCourse
 
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
@@ -30,7 +30,7 @@ HOUR_BEFORE_HTTP = "Mon, 02 Mar 2026 09:00:00 GMT"
 
 @pytest.fixture
 def make_course():
-    """Create a lesson 15 course (its first save makes version 1); every argument is optional."""
+    """Create a lesson 16 course (its first save makes version 1); every argument is optional."""
     numbers = iter(range(1, 1000))
 
     def make(**fields):
@@ -43,13 +43,13 @@ def make_course():
 
 
 def detail(course) -> str:
-    return reverse("l15:course-detail", kwargs={"code": course.code})
+    return reverse("l16:course-detail", kwargs={"code": course.code})
 
 
 def catalogue(version=None) -> str:
     if version is None:
-        return reverse("l15:catalogue")
-    return reverse("l15:catalogue-versions", kwargs={"version": version})
+        return reverse("l16:catalogue")
+    return reverse("l16:catalogue-versions", kwargs={"version": version})
 
 
 def directives(reply) -> dict[str, str | None]:
@@ -514,7 +514,7 @@ def test_e3_my_courses_are_private_and_vary_on_credentials(api, login, make_cour
     """My courses answer Cache-Control private (or no-store) and Vary: Authorization, Cookie."""
     alice, as_alice = login()
     make_course(code="MY101", title="Alice's", owner=alice)
-    reply = api.get(reverse("l15:my-courses"), headers=as_alice)
+    reply = api.get(reverse("l16:my-courses"), headers=as_alice)
     expect_status(reply, 200, "a logged-in user reads their own courses (E3)")
     found = directives(reply)
     expect(
@@ -549,7 +549,7 @@ def test_e3_my_courses_never_come_from_a_cache(api, login, make_course):
     mine = make_course(code="MY201", title="Alice's", owner=alice)
     make_course(code="MY202", title="Bob's", owner=bob)
     make_course(code="MY203", title="Nobody's")
-    url = reverse("l15:my-courses")
+    url = reverse("l16:my-courses")
     first = api.get(url, headers=as_alice)
     expect(titles(first) == ["Alice's"], first, "[Alice's]", "alice owns MY201 only (E3)")
     for who, headers, expected in (("bob", as_bob, ["Bob's"]), ("carol", as_carol, [])):
@@ -695,11 +695,11 @@ def schema_fields(schema, path) -> set[str]:
     ids=["v1", "v2", "no-version-asked"],
 )
 def test_e4_the_docs_show_each_version(api, asked, version, keys):
-    """/schema/15/?version=v1 documents v1, ?version=v2 and no version at all document v2."""
+    """/schema/16/?version=v1 documents v1, ?version=v2 and no version at all document v2."""
     params = {"format": "json"}
     if asked:
         params["version"] = asked
-    reply = api.get(reverse("schema-15"), params=params)
+    reply = api.get(reverse("schema-16"), params=params)
     expect_status(reply, 200, "the lesson's OpenAPI schema builds (E4)")
     schema = reply.data if isinstance(reply.data, dict) else {}
     path = catalogue(version)

@@ -1,4 +1,4 @@
-"""Lesson 15's demo rows: the demo courses again, as versioned courses (seed_demo loads them)."""
+"""Lesson 16's demo rows: the demo courses again, as versioned courses (seed_demo loads them)."""
 
 from playground_project.domain.demo import COURSES
 

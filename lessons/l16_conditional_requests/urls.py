@@ -1,10 +1,10 @@
-"""Lesson 15's URLs: the worked example (views.py) and the exercises (exercise.py)."""
+"""Lesson 16's URLs: the worked example (views.py) and the exercises (exercise.py)."""
 
 from django.urls import path, re_path
 
 from . import exercise, views
 
-app_name = "l15"
+app_name = "l16"
 
 urlpatterns = [
     path("", views.ApiRoot.as_view(), name="api-root"),

@@ -19,16 +19,16 @@ from rest_framework.views import APIView
 from .models import VersionedCourse
 
 LINKS = {
-    "changes": ("l15:changes", {}),
-    "catalogue": ("l15:catalogue", {}),
-    "my_courses": ("l15:my-courses", {}),
-    "catalogue_v1": ("l15:catalogue-versions", {"version": "v1"}),
-    "catalogue_v2": ("l15:catalogue-versions", {"version": "v2"}),
+    "changes": ("l16:changes", {}),
+    "catalogue": ("l16:catalogue", {}),
+    "my_courses": ("l16:my-courses", {}),
+    "catalogue_v1": ("l16:catalogue-versions", {"version": "v1"}),
+    "catalogue_v2": ("l16:catalogue-versions", {"version": "v2"}),
 }
 
 
 class ApiRoot(APIView):
-    """Lesson 15's entry point: links to its endpoints (a course is at courses/<code>/)."""
+    """Lesson 16's entry point: links to its endpoints (a course is at courses/<code>/)."""
 
     authentication_classes = []  # nothing here depends on who asks
     permission_classes = [AllowAny]

@@ -6,7 +6,7 @@ from .models import VersionedCourse
 
 
 class CourseSerializer(serializers.ModelSerializer):
-    """One course, as `/lessons/15/courses/<code>/` reads and writes it.
+    """One course, as `/lessons/16/courses/<code>/` reads and writes it.
 
     `editable` says whether the caller may change the course, so the same course reads
     differently for its owner and for everyone else: this reply depends on who asks.
