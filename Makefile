@@ -10,7 +10,7 @@ L ?=
 E ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start check watch hint progress list reset solution notebook grade grade-merge grade-bench gradescope verify test test-fast browser lint bench bench-selfcheck mutation criteria clean
+.PHONY: help setup postgres start check watch hint progress list reset solution notebook grade grade-merge grade-bench gradescope verify test test-fast browser lint bench bench-selfcheck mutation criteria clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies
+
+# Lesson 15's checks start a throwaway PostgreSQL server: they need its programs, not a server.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+postgres: ## Lesson 15: install PostgreSQL's server programs (initdb, pg_ctl) if they are missing
+	@if command -v initdb > /dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then \
+		echo "PostgreSQL's server programs are installed."; \
+	elif command -v apt-get > /dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; \
+	elif command -v brew > /dev/null 2>&1; then \
+		brew install postgresql@16 && echo "Put $$(brew --prefix postgresql@16)/bin on your PATH."; \
+	else \
+		echo "Install PostgreSQL's server programs: see lessons/l15_production/README.md"; exit 1; \
+	fi
 
 start: $(STAMP) ## Set up the database with demo data and serve the playground on :8000
 	$(PY) -m course start

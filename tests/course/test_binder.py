@@ -76,6 +76,20 @@ def test_binder_installs_the_course_and_pins_the_rest():
     assert {"jupyter-server-proxy", "nbgitpuller"} <= names, names
 
 
+def test_binder_installs_postgresql_for_lesson_15():
+    """repo2docker installs binder/apt.txt's Debian packages: lesson 15 starts PostgreSQL from them."""
+    apt = ROOT / "binder" / "apt.txt"
+    packages = [
+        line.strip()
+        for line in apt.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert "postgresql" in packages, (
+        "binder/apt.txt must list `postgresql`: lesson 15's checks and notebook run initdb and "
+        f"pg_ctl (found {packages})"
+    )
+
+
 def test_readme_links_binder_to_the_notebooks():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     links = re.findall(r"https://mybinder\.org/v2/gh/[^\s)]+", readme)

@@ -116,6 +116,12 @@ def test_every_command_is_a_make_target_or_a_course_verb(config):
             )
 
 
+def test_it_installs_postgresql_for_lesson_15(config):
+    assert any(
+        shlex.split(c)[:1] == ["make"] and "postgres" in shlex.split(c) for c in commands_in(config)
+    ), "the dev container should run `make postgres`: lesson 15's checks start a PostgreSQL server"
+
+
 def test_the_playground_and_jupyter_ports_are_forwarded_with_labels(config):
     ports = {PLAYGROUND_PORT: "playground", jupyter.DEFAULT_PORT: "Jupyter"}
     assert set(ports) <= set(config.get("forwardPorts", [])), config.get("forwardPorts")

@@ -1,0 +1,1 @@
+"""Lesson 15: from the playground to production, on a real PostgreSQL."""
