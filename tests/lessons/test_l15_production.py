@@ -33,6 +33,11 @@ from course.targets import current
 from course.testing import expect, expect_status
 from lessons.l15_production.models import Course, Enrolment
 
+# Starting PostgreSQL and gunicorn (migrate, collectstatic) takes longer than the grader's
+# per-test limit meant for in-process tests; the servers have time limits of their own
+# (production_servers.py), and each test's own call still has a limit.
+pytestmark = pytest.mark.timeout(120, func_only=True)
+
 E1 = pytest.mark.exercise("E1")
 E2 = pytest.mark.exercise("E2")
 E3 = pytest.mark.exercise("E3")
