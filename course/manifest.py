@@ -43,6 +43,9 @@ class Lesson:
     # A lesson whose learner file is a test module names the course module its tests run
     # against (`[mutation] module = "api.py"`); its mutants are diffs of that module.
     tested_module: str | None = None
+    # Processes its graded tests start (lesson 15: PostgreSQL and gunicorn); the grader's guard
+    # lets a run of such a lesson start them (course/grading/child.py).
+    services: tuple[str, ...] = ()
 
     @property
     def nn(self) -> str:
@@ -163,6 +166,7 @@ def load_lesson(folder: Path) -> Lesson:
         learner_files=learner_files,
         exercises=tuple(exercises),
         tested_module=tested_module,
+        services=tuple(_require(data, "services", list, path)) if "services" in data else (),
     )
 
 

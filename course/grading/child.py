@@ -181,8 +181,16 @@ class Guard:
 
     def __init__(self, request: dict, log: EventLog, allow_nested: bool = True):
         from course.grading.nested import guard_of, is_nested_run
+        from course.manifest import find_lesson
 
         self.log = log
+        # A lesson whose tests start services (its manifest's `services`: lesson 15's PostgreSQL
+        # and gunicorn) may start processes and signal its own descendants, from the course's
+        # code only (no learner frame on the stack). Each such process that runs learner code
+        # installs this same guard first (guard_from_environment), so that code runs guarded.
+        self.services = allow_nested and any(
+            find_lesson(slug).services for slug in request.get("lessons") or []
+        )
         self.nested = guard_of(request) if allow_nested else None
         self.is_nested_run = is_nested_run
         self.own = _roots([request["own"]])
@@ -234,9 +242,13 @@ class Guard:
                 and self.is_nested_run(args[1], self.nested)
             ):
                 return
+            if self.services and event == "subprocess.Popen" and self._learner_frame() is None:
+                return
             self._refuse(event, "a submission may not start processes", self._command(args))
         elif event in _SIGNALS:
             pid = args[0] if args else None
+            if self.services and self._learner_frame() is None and _descends_from(pid, self.pid):
+                return
             if pid not in (self.pid, 0):
                 self._refuse(event, "a submission may not signal other processes", str(pid))
         elif event in _NETWORK:
@@ -323,6 +335,35 @@ class Guard:
                 return None
             frame = frame.f_back
         return None
+
+
+def _descends_from(pid, ancestor: int) -> bool:
+    """Whether process `pid` is a child, grandchild... of `ancestor` (Linux's /proc; else False)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    for _ in range(64):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the state: the parent
+        if pid == ancestor:
+            return True
+        if pid <= 1:
+            return False
+    return False
+
+
+def guard_from_environment() -> None:
+    """Install the grader's guard in a process a lesson's tests started (lesson 15's gunicorn
+    workers, its manage.py commands), before it loads any learner code; outside the grader
+    (no guard in the environment) do nothing."""
+    from course.grading.nested import GUARD_ENV
+
+    value = os.environ.get(GUARD_ENV)
+    guard = json.loads(value) if value else None
+    if isinstance(guard, dict):
+        sys.addaudithook(Guard(guard, EventLog(Path(guard["run"]) / EVENTS), allow_nested=False))
 
 
 # ------------------------------------------------------------------ the test machinery

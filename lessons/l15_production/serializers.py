@@ -30,3 +30,9 @@ class EnrolmentSerializer(serializers.ModelSerializer):
         model = Enrolment
         fields = ["course", "email", "enrolled_at"]
         read_only_fields = ["enrolled_at"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error that is not about the fields sent: `{"detail": "..."}` (for the OpenAPI docs)."""
+
+    detail = serializers.CharField()

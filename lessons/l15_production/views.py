@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from . import exercise
 from .models import Course
-from .serializers import CourseSerializer, EnrolmentSerializer
+from .serializers import CourseSerializer, EnrolmentSerializer, ErrorSerializer
 
 
 def courses_with_seats():
@@ -88,6 +88,7 @@ class Enrol(generics.GenericAPIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
+    @extend_schema(responses={201: EnrolmentSerializer, 404: ErrorSerializer, 409: ErrorSerializer})
     def post(self, request, code):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

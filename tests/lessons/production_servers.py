@@ -65,28 +65,36 @@ class Postgres:
         if folder is None:
             raise ServerError(INSTALL_POSTGRES)
         self.bin = folder
-        self.root = Path(tempfile.mkdtemp(prefix="course-pg-"))
-        self.data = self.root / "data"
         self.port = free_port()
         self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        self.root: Path | None = None
         self.started = False
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
 
     @property
     def url(self) -> str:
         return f"postgres://app@127.0.0.1:{self.port}/courses"
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, program: str | None = None) -> str:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        # The system's temporary folder, not one of this process's (a grader's scratch folder
+        # is closed to the postgres user).
+        env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
         done = subprocess.run(
-            [*prefix, str(self.bin / args[0]), *args[1:]],
+            [*prefix, program or str(self.bin / args[0]), *args[1:]],
             capture_output=True,
             text=True,
             timeout=60,
+            env=env,
         )
         if done.returncode != 0:
             raise ServerError(
                 f"`{' '.join(args[:1])}` failed ({done.returncode}):\n{done.stdout}{done.stderr}"
             )
+        return done.stdout
 
     def start(self) -> Postgres:
         if self.as_root:
@@ -96,7 +104,11 @@ class Postgres:
                     "(initdb refuses root), and this machine has no such user or no runuser. "
                     + INSTALL_POSTGRES
                 )
-            shutil.chown(self.root, "postgres")
+            # A folder of the postgres user's own, which the server programs can reach.
+            made = self._run("mktemp", "-d", "-t", "course-pg-XXXXXXXX", program="mktemp")
+            self.root = Path(made.strip())
+        else:
+            self.root = Path(tempfile.mkdtemp(prefix="course-pg-"))
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "app", "--no-sync",
                   "-E", "UTF8", "--locale=C")  # fmt: skip
         options = (
@@ -123,7 +135,10 @@ class Postgres:
             if self.started:
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            if self.root is not None and self.as_root:
+                self._run("rm", "-rf", str(self.root), program="rm")
+            elif self.root is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _user_exists(name: str) -> bool:
@@ -154,7 +169,13 @@ def production_environment(database_url: str, static_root: Path, target: str) ->
     return env
 
 
-PREPARE = """
+# Each process that loads the learner's code installs the grader's guard first, when it runs
+# under the grader (course/grading/child.py); elsewhere that call does nothing.
+GUARDED = "from course.grading.child import guard_from_environment; guard_from_environment()\n"
+
+PREPARE = (
+    GUARDED
+    + """
 import django
 django.setup()
 from django.core.management import call_command
@@ -162,6 +183,7 @@ call_command("migrate", "--noinput", verbosity=0)
 call_command("createcachetable", verbosity=0)
 call_command("collectstatic", "--noinput", verbosity=0)
 """
+)
 
 
 class Gunicorn:
@@ -195,7 +217,8 @@ class Gunicorn:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "lessons/l15_production/gunicorn.conf.py",
-                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
+                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+                 "tests.lessons.production_servers:guarded_application()"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
@@ -227,6 +250,37 @@ class Gunicorn:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.unlink(missing_ok=True)
+
+
+CHECK_DEPLOY = (
+    GUARDED
+    + """
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+"""
+)
+
+
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy --fail-level WARNING` in a process of its own, with `env`."""
+    return subprocess.run(
+        [sys.executable, "-c", CHECK_DEPLOY],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def guarded_application():
+    """The production WSGI application, loaded by each gunicorn worker under the grader's guard."""
+    from course.grading.child import guard_from_environment
+
+    guard_from_environment()
+    from lessons.l15_production.wsgi import application
+
+    return application
 
 
 def _tail(text: str, lines: int = 25) -> str:

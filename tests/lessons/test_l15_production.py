@@ -26,6 +26,7 @@ from production_servers import (
     Gunicorn,
     Postgres,
     ServerError,
+    check_deploy,
     production_environment,
 )
 
@@ -276,22 +277,10 @@ def test_e1_hosts_origins_and_database_from_the_environment(environment):
 @E1
 def test_e1_check_deploy_is_clean(environment, tmp_path):
     """`manage.py check --deploy --fail-level WARNING` passes with the production settings."""
-    import subprocess
-    import sys
-
-    from course import ROOT
-
     env = production_environment(
         ENVIRONMENT["DATABASE_URL"], tmp_path / "static", current().env_value
     )
-    done = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = check_deploy(env)
     found = sorted(set(re.findall(r"\((security\.\w+|[\w.]+\.[EW]\d+)\)", done.stderr)))
     assert done.returncode == 0, (
         "Called `python manage.py check --deploy --fail-level WARNING` with "
