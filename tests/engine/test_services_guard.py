@@ -1,0 +1,42 @@
+"""The grader's guard and lessons that start services (lesson 15): what it lets through."""
+
+import os
+import subprocess
+import sys
+
+from course.grading.child import Guard, _descends_from
+from course.manifest import find_lesson
+
+
+class _Log:
+    def write(self, record, *, always=False):
+        pass
+
+
+def guard_for(slug, tmp_path):
+    request = {"own": str(tmp_path), "target": str(tmp_path / "target"), "lessons": [slug]}
+    return Guard(request, _Log())
+
+
+def test_only_a_lesson_that_names_services_may_start_them(tmp_path):
+    assert find_lesson("15").services, "lesson 15's manifest names the services its tests start"
+    assert guard_for(find_lesson("15").slug, tmp_path).services
+    assert not guard_for(find_lesson("01").slug, tmp_path).services
+    nested_off = Guard(
+        {"own": str(tmp_path), "target": str(tmp_path), "lessons": [find_lesson("15").slug]},
+        _Log(),
+        allow_nested=False,
+    )
+    assert not nested_off.services, "a process started for a lesson may start no more processes"
+
+
+def test_descendants_are_found_through_proc():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        assert _descends_from(child.pid, os.getpid())
+        assert not _descends_from(os.getpid(), child.pid)
+        assert not _descends_from(1, os.getpid())
+        assert not _descends_from(None, os.getpid())
+    finally:
+        child.kill()
+        child.wait()
