@@ -27,6 +27,7 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -50,6 +51,11 @@ SERVER_ONLY_VARIABLES = (
     "COURSE_PLAYGROUND_PORT",
     "RUN_MAIN",
 )
+# The names a browser on this machine uses for it. ALLOWED_HOSTS may hold more (`testserver`,
+# for Django's test client), and a name that is not one of these, resolved to 127.0.0.1 by a
+# DNS server that answers for it (DNS rebinding), would make another site's page the panel's
+# own origin: the panel answers these names only, and the proxy's, never the test client's.
+THIS_MACHINE_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def enabled() -> bool:
@@ -70,12 +76,23 @@ def offered(request) -> bool:
     return from_this_machine(request)
 
 
+def named_this_machine(request) -> bool:
+    """Whether the Host the browser sent names this machine, or the proxy in front of it."""
+    domain, _port = split_domain_port(request.get_host())
+    proxied = getattr(settings, "PROXIED", None)
+    names = [*THIS_MACHINE_HOSTS, *(proxied.allowed_hosts if proxied else ())]
+    return bool(domain) and validate_host(domain, names)
+
+
 def from_this_machine(request) -> bool:
     """Whether the request comes over loopback: the learner's browser on this machine, or the
     Jupyter proxy of the learner's own container, which connects from 127.0.0.1 too.
 
     Only the connection's address counts; a client can write any X-Forwarded-For it likes.
+    The Host must name this machine too (`named_this_machine`).
     """
+    if not named_this_machine(request):
+        return False
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "").split("%")[0])
     except ValueError:
@@ -92,7 +109,8 @@ def learner_only(view):
         if not from_this_machine(request):
             return HttpResponseForbidden(
                 "The lesson panel runs code on the learner's machine, so it only answers "
-                "requests from that machine (127.0.0.1 or ::1).",
+                "requests from that machine (127.0.0.1 or ::1), addressed to it as "
+                "127.0.0.1, localhost or [::1].",
                 content_type="text/plain; charset=utf-8",
             )
         try:

@@ -17,6 +17,14 @@ from .conftest import LESSON
 from .test_reach import PREFIX, THROUGH_PROXY, behind_the_hub  # noqa: F401 - a fixture
 
 PANEL_URLS = ("panel-check", "panel-hint", "panel-reset", "panel-solution", "panel-status")
+# The learner's browser names this machine; Django's test client says `testserver`, which the
+# panel refuses (see test_a_host_that_does_not_name_this_machine_is_refused).
+HERE = {"SERVER_NAME": "127.0.0.1"}
+
+
+@pytest.fixture
+def client():
+    return Client(**HERE)
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +73,7 @@ def test_the_playground_mounts_the_panel(mount, client):
 @pytest.mark.parametrize("address", ["192.168.1.20", "10.0.0.2", "2001:db8::1", "", "bogus"])
 def test_other_machines_are_refused_even_when_they_claim_loopback(mount, address):
     mount(debug=True)
-    client = Client(REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR="127.0.0.1")
+    client = Client(REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR="127.0.0.1", **HERE)
     for name in ("panel-reset", "panel-solution", "panel-status"):
         assert client.get(reverse(name, args=[LESSON.nn])).status_code == 403, name
     for name in ("panel-check", "panel-hint", "panel-reset"):
@@ -79,7 +87,38 @@ def test_other_machines_are_refused_even_when_they_claim_loopback(mount, address
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.1.1", "::1", "::ffff:127.0.0.1"])
 def test_this_machine_is_served(mount, address):
     mount(debug=True)
-    response = Client(REMOTE_ADDR=address).post(
+    response = Client(REMOTE_ADDR=address, **HERE).post(
+        reverse("panel-hint", args=[LESSON.nn]), {"exercise": "E1"}
+    )
+    assert response.status_code == 200
+    assert progress.hints_seen(LESSON, "E1") == 1
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["testserver", "evil.example", "127.0.0.1.evil.example", "localhost.evil.example:8000"],
+)
+def test_a_host_that_does_not_name_this_machine_is_refused(mount, settings, host):
+    """DNS rebinding: another site's name resolved to 127.0.0.1 makes its page same-origin
+    with the playground. The panel answers only the names of this machine, whatever else
+    ALLOWED_HOSTS lets through (here everything)."""
+    mount(debug=True)
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client(HTTP_HOST=host)
+    for name in ("panel-reset", "panel-solution", "panel-status"):
+        assert client.get(reverse(name, args=[LESSON.nn])).status_code == 403, name
+    for name in ("panel-check", "panel-hint", "panel-reset"):
+        response = client.post(reverse(name, args=[LESSON.nn]), {"exercise": "E1"})
+        assert response.status_code == 403, name
+    assert progress.hints_seen(LESSON, "E1") == 0
+    assert 'id="panel"' not in client.get(f"/text/{LESSON.nn}/").content.decode()
+    assert "<th>Score</th>" not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "[::1]:8000", "LOCALHOST"])
+def test_the_names_of_this_machine_are_served(mount, host):
+    mount(debug=True)
+    response = Client(HTTP_HOST=host).post(
         reverse("panel-hint", args=[LESSON.nn]), {"exercise": "E1"}
     )
     assert response.status_code == 200
@@ -88,7 +127,7 @@ def test_this_machine_is_served(mount, address):
 
 def test_a_cross_site_post_is_refused(mount):
     mount(debug=True)
-    client = Client(enforce_csrf_checks=True)
+    client = Client(enforce_csrf_checks=True, **HERE)
     for name in ("panel-check", "panel-hint", "panel-reset"):
         response = client.post(reverse(name, args=[LESSON.nn]), {"exercise": "E1"})
         assert response.status_code == 403, name
