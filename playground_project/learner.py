@@ -23,6 +23,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib import messages
@@ -159,10 +162,47 @@ def run_check(lesson: Lesson) -> dict:
 
 def _keep(lesson: Lesson, report: dict, digest: str) -> None:
     REPORTS.mkdir(parents=True, exist_ok=True)
-    path = REPORTS / f"{lesson.slug}.json"
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps({"digest": digest, "report": report}), encoding="utf-8")
-    scratch.replace(path)
+    fd, scratch = tempfile.mkstemp(dir=REPORTS, prefix=f".{lesson.slug}-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"digest": digest, "report": report}, handle)
+    os.replace(scratch, REPORTS / f"{lesson.slug}.json")
+
+
+@dataclass
+class _Lane:
+    """One lesson's checks, one at a time: two tabs that see the same save both ask for a
+    check, and the second gets the first's report instead of running the tests again."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    finished: int = 0  # checks run so far
+    last: tuple[str, dict] | None = None  # the digest and report of the latest
+
+
+_LANES: dict[str, _Lane] = {}
+
+
+def _lane(lesson: Lesson) -> _Lane:
+    return _LANES.setdefault(lesson.slug, _Lane())
+
+
+def check_files(lesson: Lesson) -> tuple[str, dict]:
+    """The hash of the learner's files and the check's report on them.
+
+    A check that finished while this one waited its turn, on the same files, answers for
+    both; otherwise the tests run. The hash is taken before the run: a save during it is a
+    new hash, which the page checks again.
+    """
+    lane = _lane(lesson)
+    seen = lane.finished
+    with lane.lock:
+        digest = progress.learner_digest(lesson)
+        if lane.finished != seen and lane.last and lane.last[0] == digest:
+            return lane.last
+        report = run_check(lesson)
+        if not report.get("error"):
+            _keep(lesson, report, digest)
+        lane.last, lane.finished = (digest, report), lane.finished + 1
+        return digest, report
 
 
 def _kept(lesson: Lesson) -> dict | None:
@@ -251,10 +291,7 @@ def _text_page(request, lesson: Lesson, **panel):
 @learner_only
 def check(request, lesson: Lesson):
     """Check the lesson as `make check L=NN` does and show the text page with the results."""
-    digest = progress.learner_digest(lesson)  # before the run: a save during it re-checks
-    report = run_check(lesson)
-    if not report.get("error"):
-        _keep(lesson, report, digest)
+    digest, report = check_files(lesson)
     return _text_page(request, lesson, report=report, digest=digest)
 
 

@@ -171,3 +171,63 @@ def test_through_the_jupyter_proxy_the_panel_posts_and_polls_through_it(mount):
     assert f'action="{PREFIX}/course/{LESSON.nn}/check/"' in html
     assert f'data-status-url="{PREFIX}/course/{LESSON.nn}/status/"' in html
     assert f'href="{PREFIX}/course/{LESSON.nn}/reset/"' in html
+
+
+def test_two_tabs_checking_the_same_save_run_the_tests_once(mount, monkeypatch, tmp_path):
+    """Both tabs see a save and ask for a check; the second waits for the first's report."""
+    import threading
+
+    from playground_project import learner
+
+    mount(debug=True)
+    monkeypatch.setattr(learner, "REPORTS", tmp_path / "panel")
+    monkeypatch.setattr(learner, "_LANES", {})
+    second_waits = threading.Event()
+
+    class NotingLock:
+        """The lane's lock, noting when a second request starts to wait for it."""
+
+        def __init__(self):
+            self.lock, self.entered = threading.Lock(), 0
+
+        def __enter__(self):
+            self.entered += 1
+            if self.entered == 2:
+                second_waits.set()
+            self.lock.acquire()
+
+        def __exit__(self, *exc):
+            self.lock.release()
+
+    learner._lane(LESSON).lock = NotingLock()
+    runs = []
+
+    def fake_check(lesson):
+        runs.append(lesson.nn)
+        if len(runs) == 1:
+            second.start()
+            assert second_waits.wait(30), "the second tab's check never came"
+        return {"error": f"run {len(runs)}"}
+
+    monkeypatch.setattr(learner, "run_check", fake_check)
+    answers = []
+    second = threading.Thread(target=lambda: answers.append(learner.check_files(LESSON)))
+    first = learner.check_files(LESSON)
+    second.join(30)
+    assert runs == [LESSON.nn], runs
+    assert answers == [first]
+    # A later check of the same files, once nobody waits, runs the tests again.
+    assert learner.check_files(LESSON)[1] == {"error": "run 2"}
+
+
+def test_a_check_keeps_its_report_for_the_page_to_show_again(mount, monkeypatch, tmp_path):
+    from playground_project import learner
+
+    mount(debug=True)
+    monkeypatch.setattr(learner, "REPORTS", tmp_path / "panel")
+    monkeypatch.setattr(learner, "_LANES", {})
+    report = {"lessons": [{"earned": 0, "exercises": []}]}
+    monkeypatch.setattr(learner, "run_check", lambda lesson: report)
+    learner.check_files(LESSON)
+    assert learner._kept(LESSON) == report
+    assert [p.name for p in (tmp_path / "panel").iterdir()] == [f"{LESSON.slug}.json"]
