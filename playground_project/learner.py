@@ -43,7 +43,11 @@ from playground_project import lesson_text
 # The last report the panel showed for each lesson, with the hash of the files it graded: the
 # page shows it again (after a hint, a reload) for as long as the files stay the same.
 REPORTS = VAR / "panel"
-CHECK_TIMEOUT = 300  # seconds; a learner's endless loop ends here, not in the server
+CHECK_TIMEOUT = 300  # seconds for the whole check; past it the page says the check stopped
+# Seconds for one test, as `course grade` allows by default (the course's pytest settings allow
+# 120): an endless loop in a view fails the tests that reach it, each with pytest-timeout's
+# message, and the page shows which, instead of one check stopped after CHECK_TIMEOUT.
+TEST_TIMEOUT = 10
 # Variables of the server's own process that must not reach the check: the tests choose
 # their own settings (pytest-django prefers this variable to the course's configuration),
 # database and target, and the check is not the process serving.
@@ -135,6 +139,7 @@ def run_check(lesson: Lesson) -> dict:
     as a report whose `error` says why.
     """
     env = {k: v for k, v in os.environ.items() if k not in SERVER_ONLY_VARIABLES}
+    env["PYTEST_ADDOPTS"] = f"{env.get('PYTEST_ADDOPTS', '')} --timeout={TEST_TIMEOUT}".strip()
     command = [sys.executable, "-m", "course", "check", lesson.nn, "--json", "--target", "lessons"]
     try:
         done = subprocess.run(

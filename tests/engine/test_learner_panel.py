@@ -231,3 +231,23 @@ def test_a_check_keeps_its_report_for_the_page_to_show_again(mount, monkeypatch,
     learner.check_files(LESSON)
     assert learner._kept(LESSON) == report
     assert [p.name for p in (tmp_path / "panel").iterdir()] == [f"{LESSON.slug}.json"]
+
+
+def test_the_check_stops_each_endless_test_on_its_own(monkeypatch):
+    """A loop in a view must fail the tests that reach it, not stall the whole check: the
+    check's pytest gets a per-test limit, added to the learner's own PYTEST_ADDOPTS."""
+    import subprocess
+
+    from playground_project import learner
+
+    seen = {}
+
+    def fake_run(command, **options):
+        seen.update(options["env"])
+        return subprocess.CompletedProcess(command, 0, stdout='{"lessons": []}', stderr="")
+
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+    monkeypatch.setattr(learner.subprocess, "run", fake_run)
+    assert learner.run_check(LESSON) == {"lessons": []}
+    assert seen["PYTEST_ADDOPTS"] == f"-p no:randomly --timeout={learner.TEST_TIMEOUT}"
+    assert learner.TEST_TIMEOUT < learner.CHECK_TIMEOUT / 10
