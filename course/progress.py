@@ -45,12 +45,17 @@ def learner_digest(lesson: Lesson) -> str:
     return digest.hexdigest()
 
 
-def record(report: CheckReport) -> None:
-    """Remember each exercise's verdict, with the hash of the files that earned it."""
+def record(report: CheckReport, digests: dict[str, str] | None = None) -> None:
+    """Remember each exercise's verdict, with the hash of the files that earned it.
+
+    `digests` (slug -> hash) are the hashes taken before the tests ran: a file saved during the
+    run was not graded, and must show as changed rather than earn the old file's verdict.
+    """
     data = _load()
+    digests = digests or {}
     for result in report.lessons:
         data["lessons"][result.lesson.slug] = {
-            "digest": learner_digest(result.lesson),
+            "digest": digests.get(result.lesson.slug) or learner_digest(result.lesson),
             "checked_at": time.strftime("%Y-%m-%d %H:%M:%S"),
             "exercises": {
                 e.exercise.id: {"passed": e.passed, "earned": e.earned} for e in result.exercises

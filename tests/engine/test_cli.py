@@ -59,6 +59,31 @@ def test_progress_records_a_check_and_notices_edits(monkeypatch):
     assert set(progress.state(LESSON).values()) == {"changed"}
 
 
+def test_a_save_during_a_check_is_not_credited_with_its_verdict(monkeypatch, capsys):
+    """The lesson panel re-checks on every save, so saves during a check are common: the
+    verdict belongs to the files the tests read, and a file saved meanwhile shows as changed."""
+    from course import checking
+
+    files = {"digest": "as checked"}
+    monkeypatch.setattr(progress, "learner_digest", lambda lesson: files["digest"])
+    passing = {
+        "tests": [
+            {"name": f"t{e.id}", "lesson": LESSON.slug, "exercise": e.id, "status": "pass"}
+            for e in LESSON.exercises
+        ]
+    }
+
+    def run_while_the_learner_saves(lessons, target):
+        files["digest"] = "saved during the check"
+        return build_report(passing, lessons, target)
+
+    monkeypatch.setattr(checking, "run_in_process", run_while_the_learner_saves)
+    assert cli.main(["check", LESSON.nn, "--json"]) == 0
+    capsys.readouterr()
+    assert set(progress.state(LESSON).values()) == {"changed"}
+    assert not progress.lesson_passed(LESSON)
+
+
 def test_reset_restores_the_starter_and_keeps_a_backup(tmp_path):
     """In a clone of the course: edit the learner file, reset, find the starter and the backup."""
     clone = tmp_path / "clone"
