@@ -58,11 +58,13 @@ def cmd_watch(args) -> int:
     with WarmChecks(lessons) as warm:
 
         def run():
+            # The files as the tests will read them (a save during the run is checked next).
+            digests = {lesson.slug: progress.learner_digest(lesson) for lesson in lessons}
             report = warm.check(lessons)
             console.clear()
             render.print_report(report.to_json(), console)
             if not report.error:
-                progress.record(report)
+                progress.record(report, digests)
             console.print(
                 f"[dim]Checked in {report.duration:.2f} s. Watching your files; save to "
                 "re-check, Ctrl+C to stop.[/]"

@@ -83,6 +83,31 @@ def test_a_save_during_a_check_is_not_credited_with_its_verdict(monkeypatch, cap
     assert set(progress.state(LESSON).values()) == {"changed"}
     assert not progress.lesson_passed(LESSON)
 
+    # `make watch` records its checks too, through its warm runner.
+    import watchfiles
+
+    from course.grading import batch
+
+    class Warm:
+        def __init__(self, lessons):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def check(self, lessons):
+            return run_while_the_learner_saves(lessons, "lessons")
+
+    files["digest"] = "as checked"
+    monkeypatch.setattr(batch, "WarmChecks", Warm)
+    monkeypatch.setattr(watchfiles, "watch", lambda *folders: iter(()))
+    assert cli.main(["watch", LESSON.nn]) == 0
+    capsys.readouterr()
+    assert set(progress.state(LESSON).values()) == {"changed"}
+
 
 def test_reset_restores_the_starter_and_keeps_a_backup(tmp_path):
     """In a clone of the course: edit the learner file, reset, find the starter and the backup."""
