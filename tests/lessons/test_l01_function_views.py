@@ -147,7 +147,8 @@ def test_e1_unlisted_methods_answer_405(api, make_course, method):
 
 @E2
 def test_e2_get_answers_the_course(api, make_course):
-    """GET on a course's URL answers 200 with that course."""
+    """GET on a course's URL answers 200 with that course, not another one."""
+    make_course(code="PY201", title="Python")
     course = make_course(code="DRF101", title="REST APIs")
     reply = api.get(detail_url(course.pk))
     expect_status(
@@ -155,7 +156,9 @@ def test_e2_get_answers_the_course(api, make_course):
         200,
         "the course exists (E2)",
         mistake=NO_API_VIEW
-        + " A Response takes data, not a serializer: Response(CourseSerializer(course).data).",
+        + " A Response takes data, not a serializer: Response(CourseSerializer(course).data)."
+        + " Look the course up by the id in the URL, get_object_or_404(Course, pk=pk): with"
+        + " no pk, it finds two courses here and crashes with MultipleObjectsReturned.",
     )
     expect(
         isinstance(reply.data, dict) and reply.data.get("code") == "DRF101",
@@ -353,10 +356,11 @@ def test_e3_bad_year_answers_400(api, make_course, year):
         ),
     )
     expect(
-        isinstance(reply.data, dict) and "year" in reply.data,
+        isinstance(reply.data, dict) and bool(reply.data.get("year")),
         reply,
-        'errors under "year"',
-        "the client must learn which parameter was wrong (E3)",
+        'an error message under "year", such as {"year": ["Must be a whole number."]}',
+        "the client must learn which parameter was wrong, and what is wrong with it (E3)",
+        mistake='An empty list under "year" tells the client nothing: put the message in it.',
     )
 
 
