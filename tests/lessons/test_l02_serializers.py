@@ -61,12 +61,13 @@ def errors_under(reply, key):
 
 @E1
 def test_e1_list_shows_each_course_with_its_four_fields(api, make_course):
-    """GET lists every course as exactly id, code, title and credits."""
+    """GET lists every course as exactly id, code, title and credits; one course's URL shows the same."""
     course = make_course(code="DRF101", title="REST APIs", credits=5)
+    shown = {"id": course.pk, "code": "DRF101", "title": "REST APIs", "credits": 5}
     reply = api.get(courses_url())
     expect_status(reply, 200, "GET lists the courses (E1)")
     expect(
-        reply.data == [{"id": course.pk, "code": "DRF101", "title": "REST APIs", "credits": 5}],
+        reply.data == [shown],
         reply,
         f'[{{"id": {course.pk}, "code": "DRF101", "title": "REST APIs", "credits": 5}}]',
         "CourseSerializer declares exactly the fields id, code, title and credits (E1)",
@@ -74,6 +75,19 @@ def test_e1_list_shows_each_course_with_its_four_fields(api, make_course):
             "A Serializer shows only the fields it declares: id = "
             "serializers.IntegerField(read_only=True) too."
         ),
+    )
+    one = api.get(course_url(course.pk))
+    expect_status(
+        one,
+        200,
+        "the given course_detail view answers GET with the course (E1)",
+        mistake="Leave the given views as they were: course_detail answers GET, PUT and PATCH.",
+    )
+    expect(
+        one.data == shown,
+        one,
+        f'{{"id": {course.pk}, "code": "DRF101", "title": "REST APIs", "credits": 5}}',
+        "one course is shown as in the list (E1)",
     )
 
 
@@ -155,6 +169,36 @@ def test_e1_invalid_field_answers_400_under_that_field(api, body, field):
 
 
 @E1
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            {"code": "PY201", "title": "x" * 120, "credits": 30}, id="title-120-credits-30"
+        ),
+        pytest.param({"code": "PY202", "title": "One credit", "credits": 1}, id="credits-1"),
+    ],
+)
+def test_e1_values_at_the_limits_are_accepted(api, body):
+    """A title of exactly 120 characters, and 1 or 30 credits, keep the rules: 201."""
+    reply = api.post(courses_url(), body)
+    expect_status(
+        reply,
+        201,
+        "title may have 120 characters, and credits run from 1 to 30, both ends included (E1)",
+        mistake=(
+            "The limits are inclusive: title max_length=120, credits min_value=1 and "
+            "max_value=30. " + CREATE_RETURNS
+        ),
+    )
+    expect(
+        Course.objects.filter(code=body["code"], credits=body["credits"]).exists(),
+        reply,
+        f"a course {body['code']} with {body['credits']} credits in the database",
+        "a valid course is saved (E1)",
+    )
+
+
+@E1
 @pytest.mark.parametrize("code", ["DRF101", "drf101"])
 def test_e1_taken_code_answers_400_whatever_the_case(api, make_course, code):
     """A code that exists already, in any case, answers 400 under `code`, never a 500."""
@@ -171,14 +215,18 @@ def test_e1_taken_code_answers_400_whatever_the_case(api, make_course, code):
 
 
 @E1
-def test_e1_introductory_course_over_10_credits_is_a_non_field_error(api):
-    """A level-1 course (DRF150) with 12 credits answers 400 under non_field_errors."""
-    reply = api.post(courses_url(), {"code": "DRF150", "title": "Too big", "credits": 12})
+@pytest.mark.parametrize("credits", [11, 12])
+def test_e1_introductory_course_over_10_credits_is_a_non_field_error(api, credits):
+    """A level-1 course (DRF150) with 11 or 12 credits answers 400 under non_field_errors."""
+    reply = api.post(courses_url(), {"code": "DRF150", "title": "Too big", "credits": credits})
     expect_status(
         reply,
         400,
-        "an introductory course (level 1) carries at most 10 credits (E1)",
-        mistake="Write the rule in validate(self, attrs): it needs both code and credits.",
+        f"an introductory course (level 1) carries at most 10 credits, and {credits} is more (E1)",
+        mistake=(
+            "Write the rule in validate(self, attrs): it needs both code and credits. The limit "
+            "is INTRODUCTORY_MAX_CREDITS, 10: refuse credits > 10."
+        ),
     )
     expect(
         errors_under(reply, NON_FIELD),
@@ -216,13 +264,17 @@ def test_e1_patch_credits_checks_the_stored_code(api, make_course):
 @E1
 def test_e1_patch_changes_only_the_fields_sent(api, make_course):
     """PATCH {"title": ...} answers 200, changes the title and keeps code and credits."""
+    make_course(code="PY201", title="Another course", credits=8)
     course = make_course(code="DB110", title="Before", credits=10)
     reply = api.patch(course_url(course.pk), {"title": "After"})
     expect_status(
         reply,
         200,
         "a PATCH may send one field only (E1)",
-        mistake=PATCH_FALLBACK + " " + CREATE_RETURNS,
+        mistake=PATCH_FALLBACK
+        + " "
+        + CREATE_RETURNS
+        + " The given course_detail looks the course up by its id: get_object_or_404(Course, pk=pk).",
     )
     course.refresh_from_db()
     expect(
@@ -320,15 +372,40 @@ def test_e2_list_shows_students_and_courses_by_id(api, ada_in_drf):
         f'[{{"id": {enrolment.pk}, "student": {ada.pk}, "course": {drf.pk}, "grade": "", "enrolled_on": ...}}]',
         "PrimaryKeyRelatedField shows a related object as its id (E2)",
     )
+    one = api.get(enrolment_url(enrolment.pk))
+    expect_status(
+        one,
+        200,
+        "the given enrolment_detail view answers GET with the enrolment (E2)",
+        mistake="Leave the given views as they were: enrolment_detail answers GET, PUT and PATCH.",
+    )
+    expect(
+        one.data == item,
+        one,
+        "the enrolment shown as in the list",
+        "one enrolment is shown as in the list (E2)",
+    )
 
 
 @E2
-def test_e2_create_answers_201(api, make_course, make_student):
-    """POST with a student and a course enrols the student: 201, grade empty, date set."""
+def test_e2_create_answers_201(api, make_course, make_student, enrol):
+    """POST with a student and a course enrols the student: 201, grade empty, date set.
+
+    The student already takes another course, and the course has another student: only the
+    same pair twice is a duplicate.
+    """
     course, student = make_course(), make_student()
+    enrol(make_course(), student)
+    enrol(course, make_student())
     reply = api.post(enrolments_url(), {"student": student.pk, "course": course.pk})
     expect_status(
-        reply, 201, "the student is not enrolled in this course yet (E2)", mistake=CREATE_RETURNS
+        reply,
+        201,
+        "the student takes another course, but not this one yet (E2)",
+        mistake=(
+            "A duplicate is the same student AND the same course: "
+            "Enrolment.objects.filter(student=student, course=course). " + CREATE_RETURNS
+        ),
     )
     expect(
         isinstance(reply.data, dict)
@@ -392,6 +469,30 @@ def test_e2_invalid_field_answers_400_under_that_field(
         f"errors under {field!r}",
         "PrimaryKeyRelatedField and ChoiceField reject what they cannot accept (E2)",
     )
+
+
+@E2
+def test_e2_every_grade_and_the_empty_grade_are_accepted(api, ada_in_drf):
+    """Each of GRADES, A to F, is a valid grade, and so is "" (no grade): PATCH answers 200 each time."""
+    _, _, _, enrolment = ada_in_drf
+    for grade in [*"ABCDEF", ""]:
+        reply = api.patch(enrolment_url(enrolment.pk), {"grade": grade})
+        expect_status(
+            reply,
+            200,
+            f"{grade!r} is {'one of GRADES' if grade else 'the empty grade, which is allowed'} (E2)",
+            mistake=(
+                "grade = serializers.ChoiceField(choices=GRADES, allow_blank=True, required=False): "
+                'every grade from A to F, and "" for no grade.'
+            ),
+        )
+        stored = Enrolment.objects.get(pk=enrolment.pk).grade
+        expect(
+            stored == grade,
+            reply,
+            f"grade {grade!r} saved",
+            "update() saves the fields sent (E2)",
+        )
 
 
 @E2
@@ -550,24 +651,27 @@ def test_e3_staff_flags_in_the_body_are_ignored(api):
 
 @E3
 @pytest.mark.parametrize(
-    "password",
+    "password, email",
     [
-        pytest.param("short1", id="too-short"),
-        pytest.param("password", id="too-common"),
-        pytest.param("31415926535", id="all-digits"),
-        pytest.param("mhamilton1969", id="like-the-username"),
+        pytest.param("short1", "mhamilton@example.com", id="too-short"),
+        pytest.param("password", "mhamilton@example.com", id="too-common"),
+        pytest.param("31415926535", "mhamilton@example.com", id="all-digits"),
+        pytest.param("mhamilton1969", "mhamilton@example.com", id="like-the-username"),
+        pytest.param("mhamilton1969", "apollo@example.com", id="like-the-username-only"),
+        pytest.param("margaret1969", "margaret@example.com", id="like-the-email-only"),
     ],
 )
-def test_e3_weak_password_answers_400_under_password(api, password):
-    """Django's password validators run, the username-similarity one included: 400 under `password`."""
-    reply = api.post(register_url(), signup(password=password))
+def test_e3_weak_password_answers_400_under_password(api, password, email):
+    """Django's password validators run, the similarity to the username and to the email included: 400 under `password`."""
+    reply = api.post(register_url(), signup(password=password, email=email))
     expect_status(
         reply,
         400,
-        f"{password!r} fails Django's password validators for user mhamilton (E3)",
+        f"{password!r} fails Django's password validators for user mhamilton, {email} (E3)",
         mistake=(
             'Call validate_password(attrs["password"], user=User(username=..., email=...)) in '
-            "validate(): without the user, the similarity check has nothing to compare with."
+            "validate(), the user with both its username and its email: the similarity check "
+            "compares the password with each."
         ),
     )
     expect(
@@ -620,6 +724,25 @@ def test_e3_username_takes_what_django_allows(api, username):
         reply,
         'errors under "username"',
         "letters, digits and @/./+/-/_ only, at most 150 of them, as Django's User model (E3)",
+    )
+
+
+@E3
+def test_e3_a_username_of_150_allowed_characters_is_accepted(api):
+    """150 characters, with each of @ . + - _ among the letters and digits: exactly what Django's User allows."""
+    username = ("grace.h+1@navy-" + "_" * 150)[:150]
+    reply = api.post(register_url(), signup(username=username, email="grace@example.com"))
+    expect_status(
+        reply,
+        201,
+        "a username of 150 letters, digits and @.+-_ is one Django's User model accepts (E3)",
+        mistake="Give `username` max_length=150, the User model's own limit, no less.",
+    )
+    expect(
+        User.objects.filter(username=username).exists(),
+        reply,
+        "the new user in the database",
+        "a valid sign-up creates the user (E3)",
     )
 
 
