@@ -57,8 +57,9 @@ class CourseSerializer(serializers.ModelSerializer):
     def validate_code(self, value):
         code = value.upper()  # one spelling per code
         # SQLite's iexact folds ASCII letters only: "é" passes it when "É" is taken, and the
-        # database would refuse the save (a 500). Check the spelling that will be saved.
-        if not code.isascii():
+        # database would refuse the save (a 500). Check the spelling that will be saved. Test
+        # the code as sent: "ſ" (long s) is not ASCII, but upper-cases to "S".
+        if not value.isascii():
             clash = Course.objects.filter(code=code).exclude(pk=getattr(self.instance, "pk", None))
             if clash.exists():
                 raise serializers.ValidationError("A course with this code already exists.")

@@ -33,6 +33,12 @@ DECLARED_LENGTH = (
     "declared on the class gets only the options written in the declaration. Leave code to Meta "
     "(extra_kwargs for its validators), or write max_length=12 in the declaration too."
 )
+NON_ASCII_CODE = (
+    "SQLite's iexact folds the case of ASCII letters only, so café101 passes a "
+    'UniqueValidator(lookup="iexact") while CAFÉ101 is stored, and the database refuses the '
+    "upper-cased save: a 500. In validate_code(), when the code as sent is not ASCII, refuse "
+    "it if Course.objects.filter(code=value.upper()) finds another course."
+)
 NESTED = (
     "Nest the entries: enrolments = RosterEntrySerializer(many=True), each entry with exactly "
     'student, name (source="student.name") and grade. depth = 1 nests every field of '
@@ -98,6 +104,25 @@ def test_e1_list_shows_the_six_fields_and_the_level(api, make_course):
         "level 1 for DRF101, 2 for PY201 and null for NEW1",
         "get_level() returns course_level(course.code) (E1)",
     )
+    py = Course.objects.get(code="PY201")
+    one = api.get(course_url(py.pk))
+    expect_status(
+        one,
+        200,
+        "the given course_detail view answers GET with one course (E1)",
+        mistake=(
+            "Leave the given views as they were: course_detail answers GET, PUT and PATCH, and "
+            "looks the course up by its id, get_object_or_404(Course, pk=pk)."
+        ),
+    )
+    expect(
+        isinstance(one.data, dict)
+        and set(one.data) == COURSE_FIELDS
+        and (one.data.get("code"), one.data.get("level")) == ("PY201", 2),
+        one,
+        f'PY201 with "level": 2 and exactly the keys {sorted(COURSE_FIELDS)}',
+        "one course is shown as in the list (E1)",
+    )
 
 
 @E1
@@ -133,18 +158,60 @@ def test_e1_owner_is_read_only(api, make_user):
 
 
 @E1
-@pytest.mark.parametrize("code", ["DRF101", "drf101"])
-def test_e1_taken_code_answers_400_whatever_the_case(api, make_course, code):
-    """A code already taken, in any case, answers 400 under `code`, never a 500."""
-    make_course(code="DRF101")
+@pytest.mark.parametrize(
+    "stored, code",
+    [("DRF101", "DRF101"), ("DRF101", "drf101"), ("CAFÉ101", "café101"), ("DRS101", "drſ101")],
+    ids=["DRF101", "drf101", "cafe101-accented", "drs101-long-s"],
+)
+def test_e1_taken_code_answers_400_whatever_the_case(api, make_course, stored, code):
+    """A code already taken, in any case and in any alphabet, answers 400 under `code`, never a 500."""
+    make_course(code=stored)
     reply = api.post(courses_url(), {"code": code, "title": "Again"})
-    expect_status(reply, 400, f"DRF101 exists, so {code!r} is taken (E1)", mistake=DECLARED_CODE)
+    mistake = DECLARED_CODE if code.isascii() else NON_ASCII_CODE
+    expect_status(reply, 400, f"{stored} exists, so {code!r} is taken (E1)", mistake=mistake)
     expect(
         errors_under(reply, "code"),
         reply,
         'errors under "code"',
         "the uniqueness rule belongs to the field (E1)",
-        mistake=DECLARED_CODE,
+        mistake=mistake,
+    )
+
+
+@E1
+def test_e1_a_code_beyond_ascii_clashes_with_its_own_spelling_only(api, make_course):
+    """With CAFÉ101 stored, a new THÉ201 is no clash, and CAFÉ101 may keep its own code."""
+    cafe = make_course(code="CAFÉ101", title="Coffee")
+    make_course(code="DRF101", title="REST APIs")
+    created = api.post(courses_url(), {"code": "thé201", "title": "Tea"})
+    expect_status(
+        created,
+        201,
+        "no course has the code THÉ201 yet (E1)",
+        mistake="Look for the one code about to be saved: Course.objects.filter(code=code).",
+    )
+    expect(
+        Course.objects.filter(code="THÉ201").exists(),
+        created,
+        "a course THÉ201 in the database",
+        "validate_code() upper-cases, and that is what is saved (E1)",
+    )
+    kept = api.patch(course_url(cafe.pk), {"code": "café101", "title": "Coffee again"})
+    expect_status(
+        kept,
+        200,
+        "CAFÉ101 keeps its own code: a course never clashes with itself (E1)",
+        mistake=(
+            "Leave the course being updated out of your own check: "
+            '.exclude(pk=getattr(self.instance, "pk", None)).'
+        ),
+    )
+    cafe.refresh_from_db()
+    expect(
+        (cafe.code, cafe.title) == ("CAFÉ101", "Coffee again"),
+        kept,
+        "CAFÉ101 / Coffee again in the database",
+        "PATCH saves the fields sent (E1)",
     )
 
 
@@ -176,7 +243,8 @@ def test_e1_the_models_rules_come_for_free(api, body, field):
 
 @E1
 def test_e1_patch_and_put_update_the_course(api, make_course):
-    """PATCH changes the fields sent; PUT with the course's own code is not a clash."""
+    """PATCH changes the fields sent; PUT with the course's own code is not a clash; a bad PATCH is 400."""
+    make_course(code="PY201", title="Another course")
     course = make_course(code="DRF101", title="Old", credits=5)
     patched = api.patch(course_url(course.pk), {"title": "New", "credits": 7})
     expect_status(patched, 200, "a PATCH may leave fields out (E1)")
@@ -206,6 +274,23 @@ def test_e1_patch_and_put_update_the_course(api, make_course):
         replaced,
         "DRF101 / Newer / 8 credits in the database",
         "ModelSerializer's update() saves every field sent (E1)",
+    )
+    refused = api.patch(course_url(course.pk), {"title": "Refused", "credits": 31})
+    expect_status(
+        refused,
+        400,
+        "31 credits break the model's rule, under PATCH as under POST (E1)",
+        mistake=(
+            "The given course_detail validates with is_valid(raise_exception=True): leave it so, "
+            "or save() on invalid data is an AssertionError, a 500."
+        ),
+    )
+    course.refresh_from_db()
+    expect(
+        (course.title, course.credits) == ("Newer", 8),
+        refused,
+        "the course unchanged, Newer / 8 credits",
+        "a refused PATCH saves nothing (E1)",
     )
 
 
