@@ -55,7 +55,10 @@ class CourseSerializer(serializers.Serializer):
 
     def validate_code(self, value):
         code = value.upper()  # one spelling per code: what this returns is what is saved
-        if not CODE_FORMAT.fullmatch(code):
+        # isascii() on the code as sent: "ſ" (long s) upper-cases to "S", and "drſ101" would
+        # pass the format as DRS101 and slip past the iexact UniqueValidator (ASCII-only case
+        # folding on SQLite), to be refused by the database: a 500.
+        if not value.isascii() or not CODE_FORMAT.fullmatch(code):
             raise serializers.ValidationError("Enter 2 to 8 letters and 3 digits, such as DRF101.")
         return code
 
