@@ -1,10 +1,13 @@
 """Graded tests for lesson 04: APIView classes for courses (lessons/l04_class_based_views/exercise.py)."""
 
 import time
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.urls import reverse
+from rest_framework.exceptions import APIException
+from rest_framework.throttling import UserRateThrottle
 
 from course.testing import expect, expect_status
 from playground_project.domain.models import Course, Enrolment
@@ -403,7 +406,7 @@ def test_e2_someone_else_cannot_change_the_course(api, login, make_course, metho
 
 @E2
 def test_e2_anonymous_cannot_change_a_course(api, login, make_course):
-    """An anonymous PUT answers 401 (not logged in) before the course is even looked at."""
+    """An anonymous PUT answers 401 (not logged in) before the course is even looked at, a missing one too."""
     owner, _ = login()
     course = make_course(code="MINE2", title="Mine", owner=owner)
     reply = api.put(detail_url(course.pk), {"code": "ANON", "title": "Anonymous"})
@@ -418,6 +421,18 @@ def test_e2_anonymous_cannot_change_a_course(api, login, make_course):
         reply,
         "the course unchanged",
         "a refused request must not change anything (E2)",
+    )
+    missing = api.put(detail_url(MISSING_ID), {"code": "ANON", "title": "Anonymous"})
+    expect_status(
+        missing,
+        401,
+        f"an anonymous write is refused before any course is looked up, course {MISSING_ID} "
+        "included, so it learns nothing about which ids exist (E2)",
+        mistake=(
+            "Keep IsAuthenticatedOrReadOnly in permission_classes, before IsOwnerOrReadOnly: "
+            "APIView checks it before the handler runs, while IsOwnerOrReadOnly only runs once "
+            "get_object() has found the course."
+        ),
     )
 
 
@@ -445,6 +460,7 @@ def test_e2_post_answers_405(api, login, make_course):
 def test_e3_logged_in_user_enrols_a_student(api, login, make_course, make_student):
     """A logged-in POST {"student": id} enrols the student in the course and answers 201."""
     _, auth = login()
+    make_course()
     course = make_course()
     student = make_student()
     reply = api.post(enrol_url(course.pk), {"student": student.pk}, headers=auth)
@@ -452,7 +468,8 @@ def test_e3_logged_in_user_enrols_a_student(api, login, make_course, make_studen
         reply,
         201,
         "a logged-in user may enrol a student, and a POST that creates answers 201 (E3)",
-        mistake=THROTTLE_CONFIG if reply.status == 500 else HANDLERS,
+        mistake=(THROTTLE_CONFIG if reply.status == 500 else HANDLERS)
+        + " The course is the one in the URL: get_object_or_404(Course, pk=pk).",
     )
     expect(
         isinstance(reply.data, dict)
@@ -505,11 +522,16 @@ def test_e3_enrolling_twice_answers_409(api, login, make_course, make_student, e
         "the student is already enrolled: the request conflicts with the stored state (E3)",
         mistake=_why_not_409(reply),
     )
+    detail = reply.data.get("detail") if isinstance(reply.data, dict) else None
     expect(
-        isinstance(reply.data, dict) and isinstance(reply.data.get("detail"), str),
+        isinstance(detail, str) and detail and detail != APIException.default_detail,
         reply,
-        'a JSON body {"detail": "..."} from AlreadyEnrolled.default_detail',
-        "DRF turns a raised APIException into a JSON error (E3)",
+        'a JSON body {"detail": "..."} from AlreadyEnrolled.default_detail, which says what went wrong',
+        "DRF turns a raised APIException into a JSON error, with the class's own message (E3)",
+        mistake=(
+            'Give AlreadyEnrolled a default_detail of its own, such as "This student is already '
+            f"enrolled in this course.\": APIException's is {APIException.default_detail!r}."
+        ),
     )
     expect(
         Enrolment.objects.filter(course=course, student=student).count() == 1,
@@ -624,6 +646,33 @@ def test_e3_anonymous_requests_answer_401_and_are_not_counted(api, make_course, 
             "before the throttle counts it (E3)",
             mistake="Set permission_classes = [IsAuthenticated]: DRF checks permissions before throttles.",
         )
+
+
+class _AnotherViewsThrottle(UserRateThrottle):
+    """A throttle with UserRateThrottle's default scope, "user", as another view might use."""
+
+    rate = "3/minute"
+
+
+@E3
+def test_e3_the_throttle_has_a_counter_of_its_own(api, login, make_course, make_student):
+    """Requests another view's UserRateThrottle counted (scope "user") leave the enrolment limit whole."""
+    user, auth = login()
+    course = make_course()
+    other_view = _AnotherViewsThrottle()
+    for _ in range(RATE):
+        other_view.allow_request(SimpleNamespace(user=user), None)
+    reply = api.post(enrol_url(course.pk), {"student": make_student().pk}, headers=auth)
+    expect_status(
+        reply,
+        201,
+        f'this user\'s {RATE} requests elsewhere were counted under the scope "user", not '
+        "EnrolmentThrottle's (E3)",
+        mistake=(
+            'Give EnrolmentThrottle a scope of its own, such as scope = "l04-enrolments": '
+            'UserRateThrottle\'s default scope "user" is one counter for every view that keeps it.'
+        ),
+    )
 
 
 def _enrol_up_to_the_limit(api, auth, course, make_student):
