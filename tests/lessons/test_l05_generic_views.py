@@ -23,6 +23,7 @@ from courses_api import (
     with_body,
 )
 from django.urls import reverse
+from rest_framework.exceptions import APIException
 
 from course.testing import expect, expect_status
 from playground_project.domain.models import Course
@@ -225,9 +226,54 @@ def test_e2_delete_answers_204_then_the_course_is_gone(api, login, make_course):
 
 @E2
 def test_e2_delete_a_course_with_students_answers_409(api, login, make_course, make_student, enrol):
-    """A course that students are enrolled in is not deleted: 409 Conflict, and the enrolments stay."""
-    check_delete_a_course_with_students_answers_409(
+    """A course that students are enrolled in is not deleted: 409 Conflict with CourseHasStudents' detail, and the enrolments stay."""
+    reply = check_delete_a_course_with_students_answers_409(
         api, login, make_course, make_student, enrol, url, "E2"
+    )
+    detail = reply.data.get("detail") if isinstance(reply.data, dict) else None
+    expect(
+        isinstance(detail, str) and detail and detail != APIException.default_detail,
+        reply,
+        '{"detail": "Students are enrolled in this course: unenrol them first."}, the given message',
+        "the client must learn why the course stays (E2)",
+        mistake=(
+            "Raise the given CourseHasStudents as it is, with its default_detail: without it the "
+            f"detail is APIException's {APIException.default_detail!r}."
+        ),
+    )
+
+
+@E2
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_e2_anonymous_request_answers_401(api, login, make_course, method):
+    """Without a login, one course's URL answers 401 and asks for Basic credentials, as the collection does."""
+    owner, _ = login()
+    course = make_course(code="MINE5", title="Mine", owner=owner)
+    reply = api.request(
+        method, course_url("MINE5"), **with_body(method, {"code": "MINE5", "title": "Anonymous"})
+    )
+    expect_status(
+        reply,
+        401,
+        f"only logged-in users have courses of their own, so {method} needs a login (E2)",
+        mistake=(
+            "Give CourseDetail authentication_classes = AUTHENTICATION (Basic first) and "
+            "permission_classes = [IsAuthenticated], as CourseList: DRF's defaults answer 403, "
+            "or let the request reach get_queryset() with an anonymous user."
+        ),
+    )
+    expect(
+        (reply.header("WWW-Authenticate") or "").startswith("Basic"),
+        reply,
+        'a WWW-Authenticate: Basic realm="api" header',
+        "the first authentication class, Basic, tells the client how to log in (E2)",
+    )
+    course.refresh_from_db()
+    expect(
+        course.title == "Mine",
+        reply,
+        "the course unchanged",
+        "a refused request must not change anything (E2)",
     )
 
 
