@@ -186,6 +186,12 @@ def resend_code(api, clock, email):
     return reply, codes[-1] if len(codes) > before else None
 
 
+def log_in_a_browser(api, make_user):
+    """Log `api` in with a session, as a browser on the site would be; it sends no CSRF token."""
+    make_user("browser-user", password=PASSWORD)
+    expect_status(api.login("browser-user", PASSWORD), 302, "the login form accepts the user")
+
+
 HOURLY = (
     "Count every try in the signup's hour too: start a new hour once hour_started_at is an HOUR "
     "old (an UPDATE that sets hour_started_at=now, tries_this_hour=0), and claim a try only while "
@@ -274,6 +280,15 @@ def test_e1_codes_have_six_or_more_digits():
         pytest.fail(
             f"Called make_code() 300 times, got only {len(set(codes))} different codes; expected "
             f"nearly 300 because a code must be unpredictable (E1).",
+            pytrace=False,
+        )
+    # Drawn from all 10**6 six-digit codes, 300 codes all fall below 900000 about once in 10**13.
+    if max(int(c) for c in codes) < 900_000:
+        pytest.fail(
+            f"Called make_code() 300 times, got none at 900000 or above (the highest was "
+            f"{max(codes, key=int)}); expected codes drawn from every one of the million 6-digit "
+            f"codes because fewer possible codes are guessed sooner (E1). Draw them with "
+            f"secrets.randbelow(10**CODE_DIGITS).",
             pytrace=False,
         )
 
@@ -438,6 +453,20 @@ def test_e1_an_address_in_use_gets_the_same_answer_and_changes_nothing(api, make
         "no code mailed to carol@example.com for the second signup",
         "an address in use gets no new code from signup; its owner can ask resend/ (E1)",
         mistake="For an address in use, send emails.address_in_use() (or nothing), not a code.",
+    )
+
+
+@E1
+def test_e1_a_browser_session_plays_no_part(api, make_user):
+    """A browser logged in on the site signs up without a CSRF token: signup reads no credentials."""
+    log_in_a_browser(api, make_user)
+    reply = api.post(signup_url(), {"email": "sid@example.com", "password": PASSWORD})
+    expect_status(
+        reply,
+        202,
+        "signup serves strangers and reads no credentials, so a session cookie must not bring "
+        "SessionAuthentication's CSRF check (E1)",
+        mistake="Keep authentication_classes = [] on SignupView, as the starter has it.",
     )
 
 
@@ -674,19 +703,28 @@ def test_e2_the_password_must_match_too(api):
 
 @E2
 def test_e2_every_refusal_looks_the_same(api, make_user):
-    """A wrong code, an unknown address and a verified one all get 400 with VERIFY_REFUSED."""
+    """A wrong code, an unknown address and an active account (even one with a code left) all get 400 with VERIFY_REFUSED."""
     _, code = sign_up(api, "nell@example.com")
     make_user("olga", email="olga@example.com")
+    # An admin switched this account on before its code came back: its SignupCode row is left.
+    _, pia_code = sign_up(api, "pia@example.com")
+    User.objects.filter(username="pia@example.com").update(is_active=True)
     wrong = verify(api, "nell@example.com", wrong_code(code))
     expect_refusal(wrong, "the code is wrong (E2)")
-    for email in ("nobody@example.com", "olga@example.com"):
-        reply = verify(api, email, code)
+    for email, sent in (
+        ("nobody@example.com", code),
+        ("olga@example.com", code),
+        ("pia@example.com", pia_code),
+    ):
+        reply = verify(api, email, sent)
         expect(
             (reply.status, reply.data) == (wrong.status, wrong.data),
             reply,
             f"{wrong.status} with {wrong.text}, as for a wrong code",
-            "a different answer would tell anyone which addresses have signed up (E2)",
-            mistake="Answer VERIFY_REFUSED with 400 whatever went wrong.",
+            "a different answer would tell anyone which addresses have signed up, and only a "
+            "pending signup (an inactive user with a SignupCode) can be verified (E2)",
+            mistake="Answer VERIFY_REFUSED with 400 whatever went wrong, and look the code up "
+            "with user__username=email, user__is_active=False.",
         )
 
 
@@ -884,14 +922,86 @@ def test_e2_a_signup_gets_ten_tries_an_hour_whatever_its_codes(api, frozen_clock
         mistake=HOURLY,
     )
     expect(not is_active("bert@example.com"), capped, "bert still inactive", "(E2)")
-    frozen_clock.shift(HOUR)
+    # To the second an hour after bert's hour started: resend_code moves the clock on by
+    # RESEND_COOLDOWN and one second.
+    started = record_of("bert@example.com").hour_started_at
+    frozen_clock.move_to(started + HOUR - RESEND_COOLDOWN - timedelta(seconds=1))
     _, code = resend_code(api, frozen_clock, "bert@example.com")
     expect_status(
         verify(api, "bert@example.com", code),
         200,
-        "an hour later the signup has a new hour of tries (E2)",
+        "bert's hour started exactly an hour ago, so the signup has a new hour of tries (E2)",
         mistake="Start a new hour: UPDATE hour_started_at=now, tries_this_hour=0 where "
         "hour_started_at is an HOUR old or older.",
+    )
+
+
+@E2
+def test_e2_every_new_hour_brings_ten_tries_and_no_more(api, frozen_clock):
+    """A new hour gives the signup TRIES_PER_HOUR tries again: the 10th may be right, an 11th is refused."""
+    email = "cyra@example.com"
+    sign_up(api, email)
+    frozen_clock.shift(HOUR)
+    _, code = resend_code(api, frozen_clock, email)
+    wrong_tries(api, email, code, MAX_TRIES, "the code allows 5 (E2)")
+    _, code = resend_code(api, frozen_clock, email)
+    wrong_tries(api, email, code, TRIES_PER_HOUR - MAX_TRIES, "(E2)")
+    _, code = resend_code(api, frozen_clock, email)
+    capped = verify(api, email, code)
+    expect_refusal(
+        capped,
+        f"cyra's signup used its {TRIES_PER_HOUR} tries in its second hour: a new hour brings "
+        f"{TRIES_PER_HOUR} tries, not a count that starts again on every request (E2)",
+        mistake="When the hour is over, set hour_started_at=now along with tries_this_hour=0, "
+        "so that the new hour lasts an hour.",
+    )
+    frozen_clock.shift(HOUR)
+    _, code = resend_code(api, frozen_clock, email)
+    wrong_tries(api, email, code, MAX_TRIES, "the code allows 5 (E2)")
+    _, code = resend_code(api, frozen_clock, email)
+    wrong_tries(api, email, code, TRIES_PER_HOUR - MAX_TRIES - 1, "(E2)")
+    expect_status(
+        verify(api, email, code),
+        200,
+        f"the right code is try {TRIES_PER_HOUR} of cyra's third hour, the last one allowed (E2)",
+        mistake="A new hour starts with no tries used: tries_this_hour=0.",
+    )
+
+
+@E2
+def test_e2_a_browser_session_plays_no_part(api, make_user):
+    """A browser logged in on the site verifies without a CSRF token: verify reads no credentials."""
+    _, code = sign_up(api, "sid@example.com")
+    log_in_a_browser(api, make_user)
+    reply = verify(api, "sid@example.com", code)
+    expect_status(
+        reply,
+        200,
+        "verify serves strangers and reads no credentials, so a session cookie must not bring "
+        "SessionAuthentication's CSRF check (E2)",
+        mistake="Keep authentication_classes = [] on VerifyView, as the starter has it.",
+    )
+
+
+@E2
+def test_e2_a_verification_touches_only_its_own_signup(api, frozen_clock):
+    """Verifying one address leaves another pending signup's code, tries and hour as they were."""
+    sign_up(api, "bo@example.com")
+    frozen_clock.shift(HOUR)
+    resend_code(api, frozen_clock, "bo@example.com")  # a live code in an hour that is over
+    fields = ("code_hash", "sent_at", "attempts", "hour_started_at", "tries_this_hour")
+    before = list(SignupCode.objects.filter(user__username="bo@example.com").values_list(*fields))
+    _, code = sign_up(api, "eve@example.com")
+    expect_refusal(verify(api, "eve@example.com", wrong_code(code)), "the code is wrong (E2)")
+    reply = verify(api, "eve@example.com", code)
+    expect_status(reply, 200, "the code and password are right (E2)")
+    after = list(SignupCode.objects.filter(user__username="bo@example.com").values_list(*fields))
+    expect(
+        after == before,
+        reply,
+        f"bo@example.com's SignupCode row unchanged, {before}; got {after}",
+        "eve's verification counts, restarts and deletes eve's row only (E2)",
+        mistake="Filter every UPDATE and the DELETE of verify on pk=record.pk.",
     )
 
 
@@ -969,13 +1079,22 @@ def test_e3_a_dead_code_is_replaced_with_fresh_tries(api, frozen_clock):
 
 
 @E3
-def test_e3_resend_answers_every_address_the_same(api, make_user):
+def test_e3_resend_answers_every_address_the_same(api, make_user, frozen_clock):
     """Unknown, verified and pending addresses all get the same 202; only the pending one may get mail."""
     make_user("yvonne", email="yvonne@example.com")
     sign_up(api, "zoe@example.com")
+    # An admin switched this account on before its code came back: its SignupCode row is left.
+    sign_up(api, "wilma@example.com")
+    User.objects.filter(username="wilma@example.com").update(is_active=True)
+    frozen_clock.shift(RESEND_COOLDOWN + timedelta(seconds=1))  # every code may be replaced
     replies = {
         email: api.post(resend_url(), {"email": email})
-        for email in ("zoe@example.com", "nobody@example.com", "yvonne@example.com")
+        for email in (
+            "nobody@example.com",
+            "yvonne@example.com",
+            "wilma@example.com",
+            "zoe@example.com",
+        )
     }
     pending = replies["zoe@example.com"]
     expect_status(pending, 202, "resend always answers 202 (E3)")
@@ -996,10 +1115,45 @@ def test_e3_resend_answers_every_address_the_same(api, make_user):
             mistake="Answer RESEND_ACCEPTED with 202 whatever the address.",
         )
     expect(
-        not mail_to("nobody@example.com") and not mail_to("yvonne@example.com"),
+        not mail_to("nobody@example.com")
+        and not mail_to("yvonne@example.com")
+        and len(mail_to("wilma@example.com")) == 1,
         replies["yvonne@example.com"],
-        "no email to an unknown or a verified address",
-        "only a pending signup has a code to replace (E3)",
+        "no email to an unknown address, a verified one or an active one that still has a code",
+        "only a pending signup (an inactive user with a SignupCode) has a code to replace, and "
+        "only its own (E3)",
+        mistake="Replace the code only in SignupCode.objects.filter(user__username=email, "
+        "user__is_active=False, ...).",
+    )
+
+
+@E3
+def test_e3_a_bad_body_answers_400_and_sends_nothing(api):
+    """A resend whose body has no valid address answers 400 and mails nothing."""
+    sign_up(api, "ivy@example.com")
+    for body in ({"email": "not-an-address"}, {}):
+        reply = api.post(resend_url(), body)
+        expect_status(
+            reply,
+            400,
+            "the client sent no address to resend to (E3)",
+            mistake="Validate with ResendSerializer(data=request.data)"
+            ".is_valid(raise_exception=True).",
+        )
+    expect(len(mail.outbox) == 1, reply, "no email but the signup's", "(E3)")
+
+
+@E3
+def test_e3_a_browser_session_plays_no_part(api, make_user):
+    """A browser logged in on the site asks resend without a CSRF token: resend reads no credentials."""
+    log_in_a_browser(api, make_user)
+    reply = api.post(resend_url(), {"email": "sid@example.com"})
+    expect_status(
+        reply,
+        202,
+        "resend serves strangers and reads no credentials, so a session cookie must not bring "
+        "SessionAuthentication's CSRF check (E3)",
+        mistake="Keep authentication_classes = [] on ResendView, as the starter has it.",
     )
 
 
