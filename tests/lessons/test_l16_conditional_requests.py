@@ -113,6 +113,19 @@ def test_e1_get_answers_a_strong_etag_and_last_modified(api, make_course):
         'the course, "code": "CND101"',
         "a GET without conditions answers the course itself (E1)",
     )
+    found = directives(reply)
+    expect(
+        found.get("private", "absent") is None
+        and found.get("no-cache", "absent") is None
+        and {"authorization", "cookie"} <= vary(reply),
+        reply,
+        "Cache-Control: private, no-cache and Vary: Authorization, Cookie, as the given "
+        "decorator of CourseDetail sets them",
+        "the reply depends on who asks (`editable`): no shared cache may keep it, and a browser "
+        "must revalidate its copy with the ETag (E1)",
+        mistake="Keep CourseDetail's @method_decorator([cache_control(private=True, "
+        "no_cache=True), vary_on_headers('Authorization', 'Cookie')], name='dispatch') as given.",
+    )
 
 
 @E1
@@ -446,6 +459,68 @@ def test_e2_two_clients_cannot_lose_an_update(make_api, login, make_course, meth
     expect_status(retry, 200, "after reading again, the phone holds the current ETag (E2)")
 
 
+@E2
+@pytest.mark.parametrize("method", METHODS)
+def test_e2_only_the_owner_writes(api, login, make_course, method):
+    """Another user's write, even with the current ETag, answers 403 and saves nothing."""
+    alice, _ = login()
+    _, as_bob = login()
+    course = make_course(owner=alice, title="Kept", credits=5)
+    before = ("Kept", 5, course.version)
+    etag = api.get(detail(course)).header("ETag") or '"none"'
+    reply = send(api, method, course, change(method, "Bob's"), {**as_bob, "If-Match": etag})
+    expect_status(
+        reply,
+        403,
+        "bob holds the current ETag, but the course is alice's: only its owner may change it (E2)",
+        mistake="Keep CourseDetail's permission_classes = [IsAuthenticatedOrReadOnly, "
+        "IsOwnerOrReadOnly] as given.",
+    )
+    expect(
+        unchanged(course, before),
+        reply,
+        "the course unchanged in the database (title Kept, credits 5)",
+        "the write was refused (E2)",
+    )
+
+
+@E2
+def test_e2_put_sends_the_whole_course_and_patch_what_changes(api, login, make_course):
+    """With the current If-Match, a PUT without a title is a 400 that saves nothing; a PATCH of credits alone saves."""
+    alice, as_alice = login()
+    course = make_course(owner=alice, title="Kept", credits=5)
+    before = ("Kept", 5, course.version)
+    etag = api.get(detail(course)).header("ETag") or '"none"'
+    reply = api.put(detail(course), {"credits": 7}, headers={**as_alice, "If-Match": etag})
+    expect_status(
+        reply,
+        400,
+        "a PUT replaces the whole course, and this one has no title (E2)",
+        mistake="Pass partial=kwargs.pop('partial', False) to get_serializer(): True only for "
+        "PATCH, and validate with is_valid(raise_exception=True) before saving.",
+    )
+    expect(
+        unchanged(course, before),
+        reply,
+        "the course unchanged in the database (title Kept, credits 5)",
+        "the write was refused (E2)",
+    )
+    reply = api.patch(detail(course), {"credits": 7}, headers={**as_alice, "If-Match": etag})
+    expect_status(
+        reply,
+        200,
+        "a PATCH changes the fields it sends, here credits alone (E2)",
+        mistake="Pass partial=True to get_serializer() for a PATCH (update(partial=True)).",
+    )
+    course.refresh_from_db()
+    expect(
+        (course.title, course.credits) == ("Kept", 7),
+        reply,
+        "title Kept and credits 7 in the database",
+        "the PATCH changed credits and left the title (E2)",
+    )
+
+
 # ------------------------------------------------------------------ E3: caching by who asks
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -460,6 +535,7 @@ def test_e3_the_catalogue_may_be_cached_by_anyone_for_60_seconds(api, make_cours
     found = directives(reply)
     expect(
         "public" in found
+        and found["public"] is None
         and found.get("max-age") == "60"
         and not {"private", "no-store", "no-cache"} & found.keys(),
         reply,
@@ -518,7 +594,8 @@ def test_e3_my_courses_are_private_and_vary_on_credentials(api, login, make_cour
     expect_status(reply, 200, "a logged-in user reads their own courses (E3)")
     found = directives(reply)
     expect(
-        ({"private", "no-store"} & found.keys()) and "public" not in found,
+        (found.get("private", "absent") is None or found.get("no-store", "absent") is None)
+        and "public" not in found,
         reply,
         "Cache-Control with private or no-store, and without public",
         "the reply depends on who asks: no shared cache may keep it (E3)",
@@ -537,6 +614,20 @@ def test_e3_my_courses_are_private_and_vary_on_credentials(api, login, make_cour
         reply,
         "[Alice's]",
         "my courses are the caller's own courses (E3)",
+    )
+
+
+@E3
+def test_e3_my_courses_need_a_login(api, make_course):
+    """Without credentials, my courses answer 401 or 403: there is no caller whose courses to list."""
+    make_course(code="MY301", title="Somebody's")
+    reply = api.get(reverse("l16:my-courses"))
+    expect(
+        reply.status in (401, 403),
+        reply,
+        "401 or 403",
+        "my courses are the caller's own, and an anonymous caller has none to list (E3)",
+        mistake="Keep MyCourses' permission_classes = [IsAuthenticated] as given.",
     )
 
 
