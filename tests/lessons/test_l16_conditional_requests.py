@@ -618,9 +618,12 @@ def test_e3_my_courses_are_private_and_vary_on_credentials(api, login, make_cour
 
 
 @E3
-def test_e3_my_courses_need_a_login(api, make_course):
+def test_e3_my_courses_need_a_login(api, login, make_course):
     """Without credentials, my courses answer 401 or 403: there is no caller whose courses to list."""
-    make_course(code="MY301", title="Somebody's")
+    alice, as_alice = login()
+    make_course(code="MY301", title="Alice's", owner=alice)
+    mine = api.get(reverse("l16:my-courses"), headers=as_alice)
+    expect(titles(mine) == ["Alice's"], mine, "[Alice's]", "alice owns MY301 (E3)")
     reply = api.get(reverse("l16:my-courses"))
     expect(
         reply.status in (401, 403),
