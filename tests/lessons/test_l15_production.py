@@ -360,6 +360,34 @@ def test_e2_course_codes_are_unique_in_any_case(site):
 
 
 @E2
+def test_e2_two_courses_race_for_one_code(site):
+    """RACE101 and race101 posted at once: one 201 and one 400 on `code`, never a 500; one row.
+
+    Under a SHARE lock on the courses table both requests may read but not insert: a check
+    in Python (filter(code__iexact=...)) finds the code free for both, and the second INSERT
+    then meets the database's constraint, which add_course must turn into a 400.
+    """
+    sent = [
+        ("/api/courses/", {"code": "RACE101", "title": "First", "seats": 3}),
+        ("/api/courses/", {"code": "race101", "title": "Second", "seats": 3}),
+    ]
+    replies = race_under_a_share_lock(site, Course._meta.db_table, sent)
+    statuses = sorted(r.status for r in replies if r is not None)
+    saved = site.sql(f"SELECT count(*) FROM {Course._meta.db_table} WHERE lower(code) = 'race101'")
+    first = next((r for r in replies if r is not None and r.status != 201), replies[0])
+    expect(
+        statuses == [201, 400] and saved[0][0] == 1,
+        first,
+        f"one 201 and one 400 on code, and 1 course saved (got statuses {statuses} and "
+        f"{saved[0][0]} saved)",
+        "two workers can both check that no course has the code in any case before either "
+        "saves: a check in Python is a read, then a write. Only the database's constraint on "
+        'Lower("code") sees both; save inside transaction.atomic() and turn its IntegrityError '
+        'into ValidationError({"code": [...]}) (E2)',
+    )
+
+
+@E2
 def test_e2_enrol_until_the_course_is_full(site):
     """A course with 2 seats takes 2 enrolments (201) and refuses the third (409); an unknown course is 404."""
     add_course(site, "SEAT2", seats=2)
@@ -394,20 +422,24 @@ def race_for_the_last_seat(site, code):
     locking the course lets both count 0 and both insert, every time; one that locks the
     course row first makes the second wait for the first to commit, and count 1.
     """
-    table = Enrolment._meta.db_table
+    path = f"/api/courses/{code}/enrolments/"
+    sent = [(path, {"email": f"r{i}@example.com"}) for i in (0, 1)]
+    return race_under_a_share_lock(site, Enrolment._meta.db_table, sent)
+
+
+def race_under_a_share_lock(site, table, sent):
+    """POST both (path, body) of `sent` at once while `table` is SHARE-locked; their replies."""
     replies = [None, None]
     barrier = threading.Barrier(3)
 
-    def enrol(i):
+    def send(i):
         with site.client() as client:
             barrier.wait()
-            replies[i] = post(
-                client, f"/api/courses/{code}/enrolments/", {"email": f"r{i}@example.com"}
-            )
+            replies[i] = post(client, *sent[i])
 
     with site.postgres.connect() as holder:
         holder.execute(f"LOCK TABLE {table} IN SHARE MODE")
-        threads = [threading.Thread(target=enrol, args=(i,)) for i in (0, 1)]
+        threads = [threading.Thread(target=send, args=(i,)) for i in (0, 1)]
         for thread in threads:
             thread.start()
         barrier.wait()
