@@ -19,7 +19,8 @@ import httpx
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection
-from django.test import RequestFactory
+from django.http import HttpResponse
+from django.test import RequestFactory, override_settings
 from production_servers import (
     FRONTEND_ORIGIN,
     HOST,
@@ -623,6 +624,30 @@ def test_e4_other_origins_get_no_cors_headers(site, origin):
             "CORS_ALLOWED_ORIGINS, never CORS_ALLOW_ALL_ORIGINS, nor a pattern that also "
             "matches a longer host or another scheme (E4)",
         )
+
+
+@E4
+def test_e4_the_front_end_origin_comes_from_the_environment(environment):
+    """With another FRONTEND_ORIGIN, that origin is the one allowed, and app.example.com is not."""
+    from corsheaders.middleware import CorsMiddleware
+
+    other = "https://web.example.org"
+    environment(FRONTEND_ORIGIN=other)
+    built = exercise().cors_settings()
+    middleware = CorsMiddleware(lambda request: HttpResponse())
+    allowed = {}
+    with override_settings(**built):
+        for origin in (other, FRONTEND_ORIGIN):
+            request = RequestFactory().get("/api/courses/", headers={"Origin": origin})
+            allowed[origin] = middleware(request).get("Access-Control-Allow-Origin")
+    assert allowed == {other: other, FRONTEND_ORIGIN: None}, (
+        f"Called cors_settings() with FRONTEND_ORIGIN={other!r}, then a GET from each origin, got "
+        f"Access-Control-Allow-Origin {allowed}; expected {other!r} for {other} and none for "
+        f"{FRONTEND_ORIGIN} because the front end's origin differs between deployments "
+        "(staging, production) and comes from the environment: "
+        'CORS_ALLOWED_ORIGINS = [env.str("FRONTEND_ORIGIN")], never an origin written in the '
+        "code (E4)."
+    )
 
 
 @E4
