@@ -543,21 +543,30 @@ def test_e3_health_asks_the_database(site):
     expect_status(up, 200, "PostgreSQL is up: health answers 200 (E3)")
     request = RequestFactory().get("/api/health/")
     down = OperationalError("could not connect to server: Connection refused")
-    with (
-        mock.patch.object(connection, "ensure_connection", side_effect=down),
-        mock.patch.object(connection, "cursor", side_effect=down),
-    ):
-        try:
-            response = exercise().health(request)
-            status, body = response.status_code, response.content.decode()
-        except Exception as exc:  # noqa: BLE001 - the learner's view let the error out
-            status, body = 500, f"{type(exc).__name__}: {exc}"
-    assert status == 503, (
-        f"Called health(request) while every database query raises OperationalError, got "
-        f"{status} with {body[:200]}; expected 503 because a load balancer asks health "
-        "whether to send traffic to this instance: it must run a query (SELECT 1) and answer "
-        "503 on DatabaseError, never 200 without asking, nor a 500 (E3)."
-    )
+    # The database gone; then one that still takes connections but answers no query (a
+    # server out of disk, or stuck in recovery): only a query tells the second one apart.
+    cases = {
+        "every connection and query": {"ensure_connection": down, "cursor": down},
+        "every query, though connecting succeeds": {"ensure_connection": None, "cursor": down},
+    }
+    for failing, effects in cases.items():
+        patches = [
+            mock.patch.object(connection, name, side_effect=effect)
+            for name, effect in effects.items()
+        ]
+        with patches[0], patches[1]:
+            try:
+                response = exercise().health(request)
+                status, body = response.status_code, response.content.decode()
+            except Exception as exc:  # noqa: BLE001 - the learner's view let the error out
+                status, body = 500, f"{type(exc).__name__}: {exc}"
+        assert status == 503, (
+            f"Called health(request) while {failing} raises OperationalError, got "
+            f"{status} with {body[:200]}; expected 503 because a load balancer asks health "
+            "whether to send traffic to this instance: it must run a query (SELECT 1), not "
+            "only connect, and answer 503 on DatabaseError, never 200 without asking, nor a "
+            "500 (E3)."
+        )
 
 
 # ------------------------------------------------------------------ E4: CORS for the front end
