@@ -30,8 +30,6 @@ if learner.enabled():
         path("course/<str:nn>/status/", learner.status, name="panel-status"),
     ]
 
-BROKEN_LESSONS = {}  # slug -> LoadError, shown on the index page
-
 for lesson in all_lessons():
     nn = lesson.nn
     # The text stays readable when the code is broken: that is when a learner needs it most.
@@ -41,7 +39,7 @@ for lesson in all_lessons():
     try:
         lesson_urls = import_lesson_urls(lesson)
     except (Exception, SystemExit) as exc:  # a learner's code may raise, or exit, at import
-        BROKEN_LESSONS[lesson.slug] = error = describe(exc, lesson)
+        views.BROKEN_LESSONS[lesson.slug] = error = describe(exc, lesson)
         urlpatterns.append(re_path(rf"^{lesson.url_prefix}", views.broken_lesson, {"error": error}))
         continue
     lesson_patterns = [path(lesson.url_prefix, include(lesson_urls))]
