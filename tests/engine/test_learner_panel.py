@@ -2,12 +2,12 @@
 machine may use it, no cross-site POST gets through, and every criterion has its anchor."""
 
 import importlib
+import sys
 
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, clear_url_caches, reverse
 
-import playground_project.urls
 from course import progress
 from course.criteria import criteria
 from course.manifest import all_lessons
@@ -39,7 +39,10 @@ def mount(settings):
 
     def remount(debug: bool, panel: bool = True) -> None:
         settings.DEBUG, settings.LEARNER_PANEL = debug, panel
-        importlib.reload(playground_project.urls)
+        # Imported anew by name: a change of target (course.targets) drops the URLconf from
+        # sys.modules, so the module object an earlier import returned may be a stale one.
+        sys.modules.pop("playground_project.urls", None)
+        importlib.import_module("playground_project.urls")
         clear_url_caches()
 
     yield remount
