@@ -210,12 +210,33 @@ def fuzz(schema_url: str, examples: int = EXAMPLES) -> tuple[int, list[str]]:
         if names and all(name in existing for name in names):
             targets.append({name: existing[name] for name in names})
         for path_parameters in targets:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            modes = [GenerationMode.POSITIVE]
+            if can_be_invalid(operation, path_parameters):
+                modes.append(GenerationMode.NEGATIVE)
+            for mode in modes:
                 try:
                     sent += fuzz_operation(operation, mode, path_parameters, examples, failures)
                 except Unsatisfiable:
-                    pass  # nothing to make invalid (a GET without parameters): valid data only
+                    pass  # nothing it could make invalid after all: valid data only
     return sent, list(failures.values())
+
+
+def can_be_invalid(operation, path_parameters) -> bool:
+    """Whether a request of `operation` can carry invalid data: a body, a query, a header,
+    credentials it requires, or a path parameter narrower than any text (an integer id can get
+    `abc`) that no demo row fixes.
+
+    Hypothesis takes seconds to give up on an operation with nothing to make invalid.
+    """
+    security = operation.definition.raw.get("security", [])
+    if operation.body or operation.query or operation.headers:
+        return True
+    if security and {} not in security:  # no anonymous way in: wrong credentials are invalid
+        return True
+    return path_parameters is None and any(
+        (parameter.definition.get("schema") or {}) not in ({}, {"type": "string"})
+        for parameter in operation.path_parameters
+    )
 
 
 def demo_path_values() -> dict:
