@@ -1,7 +1,8 @@
 """Serve the playground: prepare its database, then run Django's development server.
 
 - `prepare_database()` migrates the playground's SQLite database and loads the demo data;
-  both steps are idempotent, so every start runs them.
+  both steps are idempotent, so every start runs them. A database that does not exist yet
+  starts as a copy of one prepared before from the same migrations and demo data.
 - `start(host, port)` is the learner's `python -m course start`: it prepares the database,
   says where to go next and serves with autoreload, so a saved lesson file is live at once.
 - `serve(host, port, reload, prepare)` is the same without the banner: the notebooks run it
@@ -12,14 +13,19 @@ The database is `var/db.sqlite3`, or the file named by COURSE_DATABASE (see the 
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import socket
 import sys
 from pathlib import Path
 
+from course import VAR
 from course.loading import display_path
 
 SETTINGS_MODULE = "playground_project.settings"
+# Prepared databases to copy from, one per version of the migrations and demo data (git-ignored).
+TEMPLATES_DIR = VAR / "cache"
 
 # Django's autoreloader runs the server in a child process that it restarts on every save;
 # the child has RUN_MAIN=true. Preparing the database and greeting belong to the parent only.
@@ -47,22 +53,69 @@ def prepare_database(stdout: bool = True) -> dict[str, int]:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
+    from playground_project.domain.demo import load_demo_data
+
     database = Path(settings.DATABASES["default"]["NAME"])
     # var/ is git-ignored, so a fresh clone lacks it.
     database.parent.mkdir(parents=True, exist_ok=True)
-    executor = MigrationExecutor(connection)
-    pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-    call_command("migrate", interactive=False, verbosity=0)
-
-    from playground_project.domain.demo import load_demo_data
-
+    template = TEMPLATES_DIR / f"playground-{_template_key()}.sqlite3"
+    new = not database.exists()
+    if new and template.exists():
+        # A new database starts as a copy of one prepared from the same migrations and demo
+        # data, which takes a fraction of a second instead of seconds (each notebook run of
+        # the course's self-check starts a playground on a scratch database).
+        shutil.copyfile(template, database)
+        pending = None
+    else:
+        executor = MigrationExecutor(connection)
+        pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+        call_command("migrate", interactive=False, verbosity=0)
     counts = load_demo_data()
     connection.close()  # the server opens its own connections, one per request thread
+    if new and not template.exists():  # only a database made from nothing, never one in use
+        _save_template(database, template)
     if stdout:
-        migrations = f"{pending} migrations applied" if pending else "up to date"
+        migrations = (
+            "copied from a prepared one"
+            if pending is None
+            else f"{pending} migrations applied"
+            if pending
+            else "up to date"
+        )
         rows = ", ".join(f"{n} {what}" for what, n in counts.items())
         print(f"Database {display_path(database)}: {migrations}; demo data: {rows}.")
     return counts
+
+
+def _template_key() -> str:
+    """What a freshly prepared database depends on: Django's version, every app's migrations,
+    the demo data's code and models, and the password hasher its users were saved with."""
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    digest = hashlib.sha256(f"{django.__version__} {settings.PASSWORD_HASHERS[0]}".encode())
+    files = [Path(__file__)]
+    for config in apps.get_app_configs():
+        files += sorted(Path(config.path, "migrations").glob("*.py"))
+        if not config.name.startswith(("django.", "rest_framework", "drf_", "django_")):
+            files += [Path(config.path, name) for name in ("models.py", "demo.py")]
+    for file in files:
+        if file.exists():
+            digest.update(f"\0{file.as_posix()}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _save_template(database: Path, template: Path) -> None:
+    """Keep a copy of a database just prepared, written whole or not at all."""
+    template.parent.mkdir(parents=True, exist_ok=True)
+    partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(database, partial)
+        os.replace(partial, template)  # two servers preparing at once both write a whole file
+    except OSError:
+        partial.unlink(missing_ok=True)  # only a cache: the next start prepares it again
 
 
 def start(host: str = "127.0.0.1", port: int = 8000) -> int:
