@@ -46,7 +46,7 @@ EXERCISE = "lessons.l11_signup_otp.exercise"
 FILE = "lessons/l11_signup_otp/exercise.py"
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # frozen clock for the tests that move time
 CODE_RE = re.compile(r"(?<![0-9])[0-9]{6,12}(?![0-9])")
-GUESSES = 2000  # wrong codes sent by the brute-force test; most are answered 429 at once
+GUESSES = 200  # wrong codes sent by the brute-force test; most are answered 429 at once
 PASSWORD = "plum-kettle-orbit-42"  # passes Django's password validators
 # The plain hashes a thief would try first: each is reversed by hashing all million codes.
 UNKEYED = (
@@ -829,7 +829,7 @@ def test_e2_five_wrong_tries_kill_the_code(api):
 
 @E2
 def test_e2_brute_force_finds_nothing_and_is_throttled(api, frozen_clock, caplog):
-    """Thousands of wrong codes: none accepted, 429s with Retry-After, and the code dead for good."""
+    """Hundreds of wrong codes: none accepted, 429s with Retry-After, and the code dead for good."""
     caplog.set_level(logging.ERROR, logger="django.request")  # not a warning per refused guess
     email = "uma@example.com"
     _, code = sign_up(api, email)
