@@ -168,16 +168,27 @@ def install(target: Target) -> None:
     os.environ[ENV_VAR] = target.env_value
 
 
-def _forget_learner_code() -> None:
-    """Drop learner modules and every URLconf that holds their views, so the next import reloads.
+# Modules of a lesson that outlive a change of target: Django's registries hold what they
+# define (models and their migrations, the admin, the app config), and none imports learner code.
+KEPT_LESSON_MODULES = frozenset({"models", "migrations", "admin", "apps"})
 
-    Views are bound when a URLconf is imported: a URLconf cached from an earlier target
-    would keep serving the earlier target's code.
+
+def _forget_learner_code() -> None:
+    """Drop every module that may hold learner code, so the next import loads the new target's.
+
+    That is the learner modules, every other module of a lesson (a URLconf, a view or a settings
+    module binds learner names when it is imported, and one cached from an earlier target would
+    keep serving the earlier target's code) but those in KEPT_LESSON_MODULES, and the project's
+    URLconf, which holds the lessons' URLconfs.
     """
+    lessons = all_lessons()
     stale = {"playground_project.urls"}
-    for lesson in all_lessons():
+    for lesson in lessons:
         stale.update(lesson.learner_modules().values())
-        stale.add(f"lessons.{lesson.slug}.urls")
+    packages = tuple(f"lessons.{lesson.slug}." for lesson in lessons)
+    for name in list(sys.modules):
+        if name.startswith(packages) and name.split(".")[2] not in KEPT_LESSON_MODULES:
+            stale.add(name)
     for name in stale:
         sys.modules.pop(name, None)
     if "django.urls" in sys.modules:

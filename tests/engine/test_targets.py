@@ -154,3 +154,30 @@ def test_a_failure_names_the_readme_item_it_grades():
         text=True,
     )
     assert f"E           {item}" in pytest_run.stdout, pytest_run.stdout[-3000:]
+
+
+def test_a_change_of_target_forgets_every_lesson_module_but_the_registered_ones():
+    """Any lesson module may bind learner names when imported (lesson 15's production settings
+    do): after a change of target it is imported anew, from the new target's code. Models,
+    migrations, the admin and app configs stay, since Django's registries hold them."""
+    script = "\n".join(
+        [
+            "import sys, types",
+            "import django",
+            "django.setup()",
+            "from course import targets",
+            "import lessons.l11_signup_otp.models as models",
+            "import lessons.l01_function_views.urls",
+            "sys.modules['lessons.l01_function_views.bound'] = types.ModuleType('bound')",
+            "targets.install(targets.Target.parse('solutions'))",
+            "print(sorted(n for n in sys.modules if n.startswith('lessons.l01_function_views.')),"
+            " sys.modules.get('lessons.l11_signup_otp.models') is models)",
+        ]
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "playground_project.test_settings"}
+    env.pop("COURSE_TARGET", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True"], done.stdout
