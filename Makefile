@@ -64,11 +64,11 @@ solution: $(STAMP) ## Show the reference solution once the lesson passes: make s
 notebook: $(STAMP) ## Open Jupyter on the notebooks: make notebook [L=01]
 	$(PY) -m course notebook $(L)
 
-grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out] [JOBS=n] [SHARD=k/n] [LESSONS=01,02] [ROSTER=roster.csv]
-	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) $(if $(LESSONS),--lessons $(LESSONS)) $(if $(ROSTER),--roster $(ROSTER))
+grade: $(STAMP) ## Grade a class: make grade SUBMISSIONS=folder [OUT=grading-out] [JOBS=n] [SHARD=k/n] [LESSONS=01,02] [ROSTER=roster.csv] [MISSING=zero]
+	$(PY) -m course grade $(SUBMISSIONS) --out $(or $(OUT),grading-out) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) $(if $(LESSONS),--lessons $(LESSONS)) $(if $(ROSTER),--roster $(ROSTER)) $(if $(MISSING),--missing $(MISSING))
 
-grade-merge: $(STAMP) ## Join the outputs of graded shards: make grade-merge SHARDS="out-1 out-2" [OUT=grading-out] [ROSTER=roster.csv]
-	$(PY) -m course grade merge $(SHARDS) --out $(or $(OUT),grading-out) $(if $(ROSTER),--roster $(ROSTER))
+grade-merge: $(STAMP) ## Join the outputs of graded shards: make grade-merge SHARDS="out-1 out-2" [OUT=grading-out] [ROSTER=roster.csv] [MISSING=zero]
+	$(PY) -m course grade merge $(SHARDS) --out $(or $(OUT),grading-out) $(if $(ROSTER),--roster $(ROSTER)) $(if $(MISSING),--missing $(MISSING))
 
 grade-bench: $(STAMP) ## Time `course grade` on a 60-student class against the naive loop and --no-dedup
 	$(PY) benchmarks/grade_speed.py

@@ -44,3 +44,27 @@ def test_make_browser_installs_nothing_off_ci_even_as_root(tmp_path):
 def test_make_browser_installs_chromium_on_ci_as_root(tmp_path, ci):
     calls = run_make_browser(tmp_path, CI=ci)
     assert calls and "chromium" in calls[-1], calls
+
+
+@pytest.mark.skipif(MAKE is None or os.name != "posix", reason="needs make and a POSIX shell")
+@pytest.mark.parametrize(
+    "make_args, expected",
+    [
+        (
+            ["grade", "SUBMISSIONS=class", "ROSTER=roster.csv", "MISSING=zero", "JOBS=2"],
+            "grade class --out grading-out --jobs 2 --roster roster.csv --missing zero",
+        ),
+        (
+            ["grade-merge", "SHARDS=out-1 out-2", "OUT=all", "MISSING=blank"],
+            "grade merge out-1 out-2 --out all --missing blank",
+        ),
+    ],
+)
+def test_make_grade_passes_every_option_on(make_args, expected):
+    """Each variable the help names reaches `course grade` (an instructor typing MISSING=zero
+    must not get the default silently)."""
+    done = subprocess.run(
+        [MAKE, "--no-print-directory", "-n", *make_args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert expected in " ".join(done.stdout.split()), done.stdout
