@@ -23,11 +23,11 @@ from course.grading.report import META, MergeError, course_digest, merge, write_
 from course.grading.results import Limits, StudentResult, combine, error_result, judge
 from course.grading.runners import RunnerBroken, Stopped, SubprocessRunner, make_runner
 from course.grading.submissions import (
-    MAX_DOWNLOAD_BYTES,
     MAX_DOWNLOAD_MEMBERS,
     Submission,
     SubmissionError,
     copy_learner_files,
+    download_limit,
     find_root,
     find_submissions,
     parse_shard,
@@ -262,11 +262,14 @@ def grade(
     if submissions.is_file():  # a platform's "download all" zip, as it came
         download = scratch / "download"
         try:
-            unpack_zip(submissions, download, MAX_DOWNLOAD_BYTES, MAX_DOWNLOAD_MEMBERS)
+            unpack_zip(submissions, download, download_limit(submissions), MAX_DOWNLOAD_MEMBERS)
         except SubmissionError as exc:
             if own_scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
-            raise GradingError(str(exc)) from None
+            raise GradingError(
+                f"{exc} If the download is what your platform gave you, unpack it yourself "
+                "and grade the folder."
+            ) from None
     students, skipped = find_submissions(download, exclude=[out, scratch])
     if shard is not None:
         students = select_shard(students, *shard)

@@ -25,7 +25,11 @@ from course.targets import Target
 MAX_ZIP_BYTES = 50 * 1024 * 1024  # uncompressed, all members together
 MAX_ZIP_MEMBERS = 10_000
 MAX_LEARNER_FILE_BYTES = 1024 * 1024
-MAX_DOWNLOAD_BYTES = 4 * 1024 * MAX_ZIP_BYTES  # a whole class's download, unpacked
+# A whole class's download, unpacked, may take this much, or ten times its own size where
+# that is more: the students' zips in it hardly shrink when zipped again, so a download that
+# unpacks to many times its size is a bomb, while a large class's is merely large.
+MAX_DOWNLOAD_BYTES = 2 * 1024**3
+DOWNLOAD_RATIO = 10
 MAX_DOWNLOAD_MEMBERS = 200_000
 
 # Canvas's "Download Submissions" (instructure/canvas-lms, lib/content_zipper.rb): get_filename
@@ -247,6 +251,11 @@ def select_shard(submissions: list[Submission], k: int, n: int) -> list[Submissi
     folder always gives the same slices, and together the N shards hold every student once.
     """
     return submissions[k - 1 :: n]
+
+
+def download_limit(archive: Path) -> int:
+    """The bytes a class's download (`archive`) may unpack to."""
+    return max(MAX_DOWNLOAD_BYTES, DOWNLOAD_RATIO * archive.stat().st_size)
 
 
 def unpack_zip(

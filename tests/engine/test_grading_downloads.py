@@ -10,6 +10,7 @@ lateness beside the grade without changing it. Lesson 01 only, so each class sta
 import csv
 import io
 import json
+import os
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -331,3 +332,23 @@ def test_moodle_participant_ids_that_prefix_each_other_stay_apart(tmp_path):
     for item in found:
         row = roster.find({"student": item.name, "platform": {"kind": "moodle", "user": item.user}})
         assert row["Full name"] == item.name.split("_")[0]
+
+
+def test_a_class_download_may_unpack_to_its_floor_or_ten_times_its_size(tmp_path, monkeypatch):
+    """A bomb (zeros that deflate to nothing) is refused before anything is written; a large
+    class's download of zips, which hardly shrink, is not, even past the floor."""
+    from course.grading import submissions
+    from course.grading.submissions import MAX_DOWNLOAD_MEMBERS, download_limit, unpack_zip
+
+    monkeypatch.setattr(submissions, "MAX_DOWNLOAD_BYTES", 2**20)  # a 1 MB floor for the test
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(deflated({"smithbob_1_2_course.zip": bytes(5 * 2**20)}))
+    with pytest.raises(SubmissionError, match="at most 1 MB"):
+        unpack_zip(bomb, tmp_path / "bomb", download_limit(bomb), MAX_DOWNLOAD_MEMBERS)
+    assert not (tmp_path / "bomb").exists() or not any((tmp_path / "bomb").iterdir())
+    large = tmp_path / "class.zip"
+    large.write_bytes(deflated({f"s{n}_1_2_course.zip": os.urandom(2**20) for n in range(3)}))
+    written, members = unpack_zip(
+        large, tmp_path / "class", download_limit(large), MAX_DOWNLOAD_MEMBERS
+    )
+    assert (written, members) == (3 * 2**20, 3)
