@@ -311,7 +311,12 @@ def hint(request, lesson: Lesson):
             f"Lesson {lesson.nn} has no such exercise.", content_type="text/plain; charset=utf-8"
         )
     progress.next_hint_level(lesson, exercise.id)
-    return _text_page(request, lesson)
+    # 303 See Other: the text page shows every hint seen so far, so a reload shows this one
+    # again instead of posting for the next (the script follows the redirect to the panel).
+    page = reverse(f"text-{lesson.nn}") + f"#panel-{lesson_text.exercise_anchor(exercise.id)}"
+    response = redirect(page)
+    response.status_code = 303
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -93,7 +93,7 @@ def test_this_machine_is_served(mount, address):
     response = Client(REMOTE_ADDR=address, **HERE).post(
         reverse("panel-hint", args=[LESSON.nn]), {"exercise": "E1"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 303  # to the text page, which shows the hints seen
     assert progress.hints_seen(LESSON, "E1") == 1
 
 
@@ -124,7 +124,7 @@ def test_the_names_of_this_machine_are_served(mount, host):
     response = Client(HTTP_HOST=host).post(
         reverse("panel-hint", args=[LESSON.nn]), {"exercise": "E1"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 303  # to the text page, which shows the hints seen
     assert progress.hints_seen(LESSON, "E1") == 1
 
 
@@ -254,3 +254,16 @@ def test_the_check_stops_each_endless_test_on_its_own(monkeypatch):
     assert learner.run_check(LESSON) == {"lessons": []}
     assert seen["PYTEST_ADDOPTS"] == f"-p no:randomly --timeout={learner.TEST_TIMEOUT}"
     assert learner.TEST_TIMEOUT < learner.CHECK_TIMEOUT / 10
+
+
+def test_a_hint_answers_with_the_text_page_so_a_reload_asks_for_no_other(mount):
+    """Post, then redirect, then get: reloading the page the hint led to shows the same hints."""
+    mount(debug=True)
+    client = Client(**HERE)
+    response = client.post(reverse("panel-hint", args=[LESSON.nn]), {"exercise": "E1"})
+    assert response.status_code == 303
+    assert response["Location"] == f"/text/{LESSON.nn}/#panel-e1"
+    for _ in range(2):  # the page, then a reload of it
+        page = client.get(response["Location"].split("#")[0]).content.decode()
+        assert 'aria-label="Hints for E1"' in page and ">Hint 2 of " in page, page
+        assert progress.hints_seen(LESSON, "E1") == 1
