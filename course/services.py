@@ -42,6 +42,7 @@ DATABASE_ENV = "COURSE_DATABASE_URL"
 ADMIN = "app"  # the server's superuser; with a password, only the batch knows it
 TEMPLATE = "course_template"
 BUILDER = "course_template_builder"  # owns the template's tables, handed to each run's role
+OWNER = "owner"  # a file in the server's folder: the process id of whoever started it
 
 
 class ServerError(RuntimeError):
@@ -128,6 +129,9 @@ class Postgres:
             self.root = Path(made.strip())
         else:
             self.root = Path(tempfile.mkdtemp(prefix="course-pg-"))
+        # Whose server this is: a later start stops it if that process died without stopping it.
+        (self.root / OWNER).write_text(str(os.getpid()))
+        reap_abandoned(self.root.parent)
         auth = ["-A", "trust"]
         secret = self.root / "password"
         if self.password:  # in a file only the server's user reads, for as long as initdb runs
@@ -175,6 +179,33 @@ class Postgres:
                 self._run("rm", "-rf", str(self.root), program="rm")
             elif self.root is not None:
                 shutil.rmtree(self.root, ignore_errors=True)
+
+
+def reap_abandoned(folder: Path) -> list[Path]:
+    """Stop and remove the servers in `folder` whose owner process is gone (Linux's /proc).
+
+    A run killed from outside (a time limit, kill -9) cannot stop its server, and pg_ctl starts
+    the server in a session of its own, so nothing else stops it: the next start does.
+    """
+    if not Path("/proc/self").exists():
+        return []
+    reaped = []
+    for owner in folder.glob("course-pg-*/" + OWNER):
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if Path(f"/proc/{pid}").exists():
+            continue
+        server = Postgres.__new__(Postgres)
+        server.bin, server.root, server.started = postgres_bin(), owner.parent, True
+        server.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        try:
+            server.stop()
+        except (ServerError, OSError, subprocess.SubprocessError):
+            continue  # not running any more, or not ours to stop: left alone
+        reaped.append(owner.parent)
+    return reaped
 
 
 def _user_exists(name: str) -> bool:

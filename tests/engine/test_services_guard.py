@@ -40,3 +40,17 @@ def test_descendants_are_found_through_proc():
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_preloading_server_may_fork_its_workers(tmp_path):
+    """gunicorn's master loads the learner's code and then forks: only such a guard lets it."""
+    request = {"own": str(tmp_path), "target": str(tmp_path / "target"), "lessons": []}
+    serving = Guard(request, _Log(), allow_nested=False, serving=True)
+    serving("os.fork", ())  # from the course's code: allowed
+    plain = Guard(request, _Log(), allow_nested=False)
+    try:
+        plain("os.fork", ())
+    except PermissionError:
+        pass
+    else:
+        raise AssertionError("a guarded process that does not serve may not fork")

@@ -123,7 +123,7 @@ class Gunicorn:
                  "--no-control-socket",
                  "tests.lessons.production_servers:prepared_application()"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_stop_with_parent,
             )  # fmt: skip
         self._wait_until_serving()
         return self
@@ -199,6 +199,17 @@ def check_deploy(report: str) -> None:
         status = 1
         out.write(f"SystemCheckError: {exc}\n")
     Path(report).write_text(json.dumps({"status": status, "output": out.getvalue()}))
+
+
+def _stop_with_parent() -> None:
+    """Linux: gunicorn's master gets SIGKILL when the test process dies, however it dies (its
+    workers notice their parent is gone and stop); in its own session, nothing else stops it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _tail(text: str, lines: int = 25) -> str:

@@ -241,7 +241,8 @@ def test_e1_debug_is_a_real_boolean(environment, value, expected):
 
 @E1
 def test_e1_hosts_origins_and_database_from_the_environment(environment):
-    """ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS are the listed names exactly; DATABASES comes from DATABASE_URL."""
+    """ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS are the listed names exactly (no trusted origin
+    when unset); DATABASES comes from DATABASE_URL."""
     environment()
     built = exercise().environment_settings()
     assert built.get("ALLOWED_HOSTS") == ["api.example.com", "www.example.com"], (
@@ -257,6 +258,17 @@ def test_e1_hosts_origins_and_database_from_the_environment(environment):
         f"Called environment_settings() with CSRF_TRUSTED_ORIGINS="
         f"{ENVIRONMENT['CSRF_TRUSTED_ORIGINS']!r}, got {built.get('CSRF_TRUSTED_ORIGINS')!r}; "
         "expected that list because a form posted over HTTPS is checked against it. Use "
+        'env.list("CSRF_TRUSTED_ORIGINS", default=[]) (E1).'
+    )
+    environment(CSRF_TRUSTED_ORIGINS=None)
+    try:
+        unset = exercise().environment_settings().get("CSRF_TRUSTED_ORIGINS")
+    except ImproperlyConfigured as exc:
+        unset = f"ImproperlyConfigured({str(exc)!r})"
+    assert unset == [], (
+        f"Called environment_settings() with CSRF_TRUSTED_ORIGINS unset, got {unset}; expected "
+        "[] because only SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL are required: a deployment "
+        "that takes no form from another origin sets no trusted origin. Use "
         'env.list("CSRF_TRUSTED_ORIGINS", default=[]) (E1).'
     )
     database = (built.get("DATABASES") or {}).get("default") or {}
@@ -344,13 +356,14 @@ def test_e2_course_codes_are_unique_in_any_case(site):
         again = post(client, "/api/courses/", {"code": "prd101", "title": "Again", "seats": 3})
         longer = post(client, "/api/courses/", {"code": "PRD101X", "title": "More", "seats": 3})
     expect_status(first, 201, "a new code is a new course (E2)")
+    errors = again.data.get("code") if isinstance(again.data, dict) else None
     expect(
-        again.status == 400 and isinstance(again.data, dict) and "code" in again.data,
+        again.status == 400 and isinstance(errors, list) and bool(errors),
         again,
-        '400 with an error on "code"',
+        '400 with an error message on "code"',
         'PRD101 exists: the database\'s unique constraint on Lower("code") refuses prd101, and '
-        'add_course must turn that IntegrityError into ValidationError({"code": [...]}) '
-        "(inside transaction.atomic()), never a 500 (E2)",
+        'add_course must turn that IntegrityError into ValidationError({"code": [DUPLICATE_CODE]}) '
+        "(inside transaction.atomic()), never a 500, nor an empty list of errors (E2)",
     )
     rows = site.sql(f"SELECT count(*) FROM {Course._meta.db_table} WHERE lower(code) = 'prd101'")
     assert rows[0][0] == 1, (
