@@ -18,6 +18,7 @@ from __future__ import annotations
 import glob
 import itertools
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ DATABASE_ENV = "COURSE_DATABASE_URL"
 ADMIN = "app"  # the server's superuser; with a password, only the batch knows it
 TEMPLATE = "course_template"
 BUILDER = "course_template_builder"  # owns the template's tables, handed to each run's role
-OWNER = "owner"  # a file in the server's folder: the process id of whoever started it
+FOLDER = "course-pg-"  # a server's scratch folder: course-pg-<the starting process's id>-<random>
 
 
 class ServerError(RuntimeError):
@@ -125,12 +126,14 @@ class Postgres:
                     + INSTALL_POSTGRES
                 )
             # A folder of the postgres user's own, which the server programs can reach.
-            made = self._run("mktemp", "-d", "-t", "course-pg-XXXXXXXX", program="mktemp")
+            made = self._run(
+                "mktemp", "-d", "-t", f"{FOLDER}{os.getpid()}-XXXXXXXX", program="mktemp"
+            )
             self.root = Path(made.strip())
         else:
-            self.root = Path(tempfile.mkdtemp(prefix="course-pg-"))
-        # Whose server this is: a later start stops it if that process died without stopping it.
-        (self.root / OWNER).write_text(str(os.getpid()))
+            self.root = Path(tempfile.mkdtemp(prefix=f"{FOLDER}{os.getpid()}-"))
+        # The folder's name says whose server it is: a later start stops it if that process
+        # died without stopping it.
         reap_abandoned(self.root.parent)
         auth = ["-A", "trust"]
         secret = self.root / "password"
@@ -147,7 +150,8 @@ class Postgres:
             self._run("initdb", "-D", str(self.data), *auth, "-U", ADMIN, "--no-sync",
                       "-E", "UTF8", "--locale=C")  # fmt: skip
         finally:
-            secret.unlink(missing_ok=True)
+            if self.password:
+                secret.unlink(missing_ok=True)
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -190,21 +194,18 @@ def reap_abandoned(folder: Path) -> list[Path]:
     if not Path("/proc/self").exists():
         return []
     reaped = []
-    for owner in folder.glob("course-pg-*/" + OWNER):
-        try:
-            pid = int(owner.read_text())
-        except (OSError, ValueError):
-            continue
-        if Path(f"/proc/{pid}").exists():
+    for root in folder.glob(FOLDER + "*"):
+        found = re.fullmatch(re.escape(FOLDER) + r"(\d+)-\w+", root.name)
+        if found is None or Path(f"/proc/{found[1]}").exists():
             continue
         server = Postgres.__new__(Postgres)
-        server.bin, server.root, server.started = postgres_bin(), owner.parent, True
+        server.bin, server.root, server.started = postgres_bin(), root, True
         server.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
         try:
             server.stop()
         except (ServerError, OSError, subprocess.SubprocessError):
             continue  # not running any more, or not ours to stop: left alone
-        reaped.append(owner.parent)
+        reaped.append(root)
     return reaped
 
 
@@ -216,6 +217,44 @@ def _user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def gunicorn_command(bind: str, workers: int) -> list[str]:
+    """gunicorn serving lesson 15's production site, as its graded tests start it."""
+    return [sys.executable, "-m", "gunicorn", "-c", "lessons/l15_production/gunicorn.conf.py",
+            "--bind", bind, "--workers", str(workers), "--preload",
+            # No control socket: one path for every gunicorn of the user, and none is needed.
+            "--no-control-socket",
+            "tests.lessons.production_servers:prepared_application()"]  # fmt: skip
+
+
+def is_service_command(argv) -> bool:
+    """Whether `argv` is one of the commands the services' own code runs (the grader's guard
+    lets a lesson with services start these, and no other): PostgreSQL's initdb and pg_ctl,
+    the scratch folder's mktemp and rm (as the postgres user), and gunicorn as above."""
+    if not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv):
+        return False
+    argv = list(argv)
+    as_postgres = argv[:4] == ["runuser", "-u", "postgres", "--"]
+    if as_postgres:
+        argv = argv[4:]
+    if not argv:
+        return False
+    folder = postgres_bin()
+    program = Path(argv[0])
+    if folder is not None and program.parent == folder and program.name in ("initdb", "pg_ctl"):
+        return True
+    if as_postgres and len(argv) == 4 and argv[:3] == ["mktemp", "-d", "-t"]:
+        return re.fullmatch(re.escape(FOLDER) + r"\d+-XXXXXXXX", argv[3]) is not None
+    if as_postgres and len(argv) == 3 and argv[:2] == ["rm", "-rf"]:
+        return re.fullmatch(re.escape(FOLDER) + r"\d+-\w+", Path(argv[2]).name) is not None
+    shape = gunicorn_command("BIND", 0)
+    return (
+        len(argv) == len(shape)
+        and all(a == b for a, b in zip(argv, shape, strict=True) if b not in ("BIND", "0"))
+        and argv[6].startswith("127.0.0.1:")
+        and argv[8].isdigit()
+    )
 
 
 # The template's tables are made by the lessons' own migrations, from their models, in a

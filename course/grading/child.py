@@ -184,12 +184,14 @@ class Guard:
     ):
         from course.grading.nested import guard_of, is_nested_run
         from course.manifest import find_lesson
+        from course.services import is_service_command
 
         self.log = log
         # A lesson whose tests start services (its manifest's `services`: lesson 15's PostgreSQL
-        # and gunicorn) may start processes and signal its own descendants, from the course's
-        # code only (no learner frame on the stack). Each such process that runs learner code
-        # installs this same guard first (guard_from_environment), so that code runs guarded.
+        # and gunicorn) may start those commands (course.services.is_service_command) and
+        # signal its own descendants, from the course's code only (no learner frame on the
+        # stack). Each such process that runs learner code installs this same guard first
+        # (guard_from_environment), so that code runs guarded.
         self.services = allow_nested and any(
             find_lesson(slug).services for slug in request.get("lessons") or []
         )
@@ -199,6 +201,7 @@ class Guard:
         self.serving = serving
         self.nested = guard_of(request) if allow_nested else None
         self.is_nested_run = is_nested_run
+        self.is_service_command = is_service_command
         self.own = _roots([request["own"]])
         self.forbidden = _roots(request.get("forbidden", []))
         self.learner = _roots([request["target"]])
@@ -248,7 +251,13 @@ class Guard:
                 and self.is_nested_run(args[1], self.nested)
             ):
                 return
-            if self.services and event == "subprocess.Popen" and self._learner_frame() is None:
+            if (
+                self.services
+                and event == "subprocess.Popen"
+                and len(args) > 1
+                and self._learner_frame() is None
+                and self.is_service_command(args[1])
+            ):
                 return
             if self.serving and event == "os.fork" and self._learner_frame() is None:
                 return

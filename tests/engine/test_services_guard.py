@@ -54,3 +54,31 @@ def test_a_preloading_server_may_fork_its_workers(tmp_path):
         pass
     else:
         raise AssertionError("a guarded process that does not serve may not fork")
+
+
+def test_a_lesson_with_services_may_start_their_commands_only(tmp_path):
+    """The allow-list: PostgreSQL's programs, the scratch folder's mktemp and rm, gunicorn."""
+    from course.services import gunicorn_command, postgres_bin
+
+    guard = guard_for(find_lesson("15").slug, tmp_path)
+    allowed = [gunicorn_command("127.0.0.1:8123", 2)]
+    if postgres_bin() is not None:
+        allowed.append([str(postgres_bin() / "pg_ctl"), "-D", "x", "-w", "stop"])
+        allowed.append(["runuser", "-u", "postgres", "--", str(postgres_bin() / "initdb")])
+    allowed.append(["runuser", "-u", "postgres", "--", "rm", "-rf", "/tmp/course-pg-12-abc"])
+    for argv in allowed:
+        guard("subprocess.Popen", (argv[0], argv, None, None))
+    refused = [
+        ["sh", "-c", "echo hi"],
+        [sys.executable, "-c", "print(1)"],
+        [*gunicorn_command("0.0.0.0:8123", 2)[:-1], "some.module:app"],
+        ["runuser", "-u", "postgres", "--", "rm", "-rf", "/"],
+        ["rm", "-rf", "/tmp/course-pg-12-abc"],  # as the grading user, never
+        ["runuser", "-u", "postgres", "--", "rm", "-rf", "/tmp/course-pg-12-abc/../x"],
+    ]
+    for argv in refused:
+        try:
+            guard("subprocess.Popen", (argv[0], argv, None, None))
+        except PermissionError:
+            continue
+        raise AssertionError(f"the guard let a lesson with services start {argv}")

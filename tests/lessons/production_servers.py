@@ -20,13 +20,12 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from course import ROOT
-from course.services import DATABASE_ENV, Postgres, ServerError
+from course.services import DATABASE_ENV, Postgres, ServerError, gunicorn_command
 from tests.ports import free_port
 
 HOST = "api.example.com"  # the one name ALLOWED_HOSTS lists
@@ -117,11 +116,7 @@ class Gunicorn:
     def start(self) -> Gunicorn:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "lessons/l15_production/gunicorn.conf.py",
-                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--preload",
-                 # No control socket: one path for every gunicorn of the user, and none is needed.
-                 "--no-control-socket",
-                 "tests.lessons.production_servers:prepared_application()"],
+                gunicorn_command(f"127.0.0.1:{self.port}", self.workers),
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=_stop_with_parent,
             )  # fmt: skip
