@@ -65,7 +65,8 @@ def test_a_lesson_with_services_may_start_their_commands_only(tmp_path):
     if postgres_bin() is not None:
         allowed.append([str(postgres_bin() / "pg_ctl"), "-D", "x", "-w", "stop"])
         allowed.append(["runuser", "-u", "postgres", "--", str(postgres_bin() / "initdb")])
-    allowed.append(["runuser", "-u", "postgres", "--", "rm", "-rf", "/tmp/course-pg-12-abc"])
+    folder = str(tmp_path / "course-pg-12-abc")
+    allowed.append(["runuser", "-u", "postgres", "--", "rm", "-rf", folder])
     for argv in allowed:
         guard("subprocess.Popen", (argv[0], argv, None, None))
     refused = [
@@ -73,8 +74,8 @@ def test_a_lesson_with_services_may_start_their_commands_only(tmp_path):
         [sys.executable, "-c", "print(1)"],
         [*gunicorn_command("0.0.0.0:8123", 2)[:-1], "some.module:app"],
         ["runuser", "-u", "postgres", "--", "rm", "-rf", "/"],
-        ["rm", "-rf", "/tmp/course-pg-12-abc"],  # as the grading user, never
-        ["runuser", "-u", "postgres", "--", "rm", "-rf", "/tmp/course-pg-12-abc/../x"],
+        ["rm", "-rf", folder],  # as the grading user, never
+        ["runuser", "-u", "postgres", "--", "rm", "-rf", folder + "/../x"],
     ]
     for argv in refused:
         try:
