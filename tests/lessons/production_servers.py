@@ -177,6 +177,8 @@ def prepared_application():
 
     # A connection opened here would be shared by every forked worker: each opens its own.
     connections.close_all()
+    # Each worker dies with the master, as the master dies with the test process.
+    os.register_at_fork(after_in_child=_stop_with_parent)
     return application
 
 
@@ -197,8 +199,9 @@ def check_deploy(report: str) -> None:
 
 
 def _stop_with_parent() -> None:
-    """Linux: gunicorn's master gets SIGKILL when the test process dies, however it dies (its
-    workers notice their parent is gone and stop); in its own session, nothing else stops it."""
+    """Linux: SIGKILL this process when its parent dies, however it dies: gunicorn's master
+    with the test process, each worker with the master. In a session of their own, nothing
+    else would stop them."""
     try:
         import ctypes
 
