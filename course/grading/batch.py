@@ -19,7 +19,7 @@ from pathlib import Path
 
 from course.checking import CheckReport, ExerciseResult, LessonResult, build_report
 from course.grading.runners import make_runner
-from course.manifest import Lesson
+from course.manifest import Lesson, find_lesson
 
 
 class WarmChecks:
@@ -37,6 +37,7 @@ class WarmChecks:
     def __enter__(self) -> WarmChecks:
         self.scratch = Path(tempfile.mkdtemp(prefix="course-batch-"))
         self.runner = make_runner("auto", self.scratch, self.slugs, memory_mb=0)
+        self.postgres = None
         try:
             self.runner.start()
         except BaseException:
@@ -48,7 +49,30 @@ class WarmChecks:
         try:
             self.runner.close()
         finally:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            try:
+                if self.postgres:
+                    self.postgres.__exit__(*exc)
+            finally:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _database(self, lessons: list[Lesson]) -> tuple[str, str] | None:
+        """A database of its own on the batch's PostgreSQL (started on first use), for a run of
+        lessons whose tests need one; None otherwise, or where no server can start (the run
+        then starts its own, which says why it cannot)."""
+        from course.services import SharedPostgres, postgres_bin
+
+        wanted = [lesson for lesson in lessons if "postgresql" in lesson.services]
+        if not wanted:
+            return None
+        with self._lock:
+            if self.postgres is None:
+                apps = sorted(f"lessons.{slug}" for slug in self.slugs
+                              if "postgresql" in find_lesson(slug).services)  # fmt: skip
+                # Without PostgreSQL's programs each run says so itself (INSTALL_POSTGRES).
+                self.postgres = postgres_bin() is not None and SharedPostgres(apps).__enter__()
+            if not self.postgres:
+                return None
+            return self.postgres.create()
 
     def check(
         self,
@@ -68,6 +92,7 @@ class WarmChecks:
             run = self.scratch / f"run-{next(self._numbers)}"
         run.mkdir()
         started = time.perf_counter()
+        database = self._database(lessons)
         request = {
             "target": str(target),
             "transport": transport,
@@ -75,12 +100,18 @@ class WarmChecks:
             "own": str(run),
             "lessons": [lesson.slug for lesson in lessons],
             "test_timeout": 120,
-            "forbidden": [],
+            # The shared server's files hold every run's database: no run may read them.
+            "forbidden": [str(self.postgres.root)] if database else [],
+            "database_url": database[1] if database else None,
             "labels": {},
             "exercises": list(exercises) if exercises else None,
             "first_failure": first_failure,
         }
-        outcome = self.runner.run(request, timeout)
+        try:
+            outcome = self.runner.run(request, timeout)
+        finally:
+            if database:
+                self.postgres.drop(database[0])
         why = "timed out" if outcome.timed_out else f"exit code {outcome.returncode}"
         if outcome.payload is None:
             empty = [LessonResult(lr, [ExerciseResult(e) for e in lr.exercises]) for lr in lessons]

@@ -179,20 +179,29 @@ class Guard:
     unguarded, and the warm process runs none.
     """
 
-    def __init__(self, request: dict, log: EventLog, allow_nested: bool = True):
+    def __init__(
+        self, request: dict, log: EventLog, allow_nested: bool = True, serving: bool = False
+    ):
         from course.grading.nested import guard_of, is_nested_run
         from course.manifest import find_lesson
+        from course.services import is_service_command
 
         self.log = log
         # A lesson whose tests start services (its manifest's `services`: lesson 15's PostgreSQL
-        # and gunicorn) may start processes and signal its own descendants, from the course's
-        # code only (no learner frame on the stack). Each such process that runs learner code
-        # installs this same guard first (guard_from_environment), so that code runs guarded.
+        # and gunicorn) may start those commands (course.services.is_service_command) and
+        # signal its own descendants, from the course's code only (no learner frame on the
+        # stack). Each such process that runs learner code installs this same guard first
+        # (guard_from_environment), so that code runs guarded.
         self.services = allow_nested and any(
             find_lesson(slug).services for slug in request.get("lessons") or []
         )
+        # A server that forks its workers after loading the learner's code (lesson 15's
+        # gunicorn, preloaded) may fork and signal its own descendants, from its own code only:
+        # a forked worker keeps this hook.
+        self.serving = serving
         self.nested = guard_of(request) if allow_nested else None
         self.is_nested_run = is_nested_run
+        self.is_service_command = is_service_command
         self.own = _roots([request["own"]])
         self.forbidden = _roots(request.get("forbidden", []))
         self.learner = _roots([request["target"]])
@@ -242,12 +251,24 @@ class Guard:
                 and self.is_nested_run(args[1], self.nested)
             ):
                 return
-            if self.services and event == "subprocess.Popen" and self._learner_frame() is None:
+            if (
+                self.services
+                and event == "subprocess.Popen"
+                and len(args) > 1
+                and self._learner_frame() is None
+                and self.is_service_command(args[1])
+            ):
+                return
+            if self.serving and event == "os.fork" and self._learner_frame() is None:
                 return
             self._refuse(event, "a submission may not start processes", self._command(args))
         elif event in _SIGNALS:
             pid = args[0] if args else None
-            if self.services and self._learner_frame() is None and _descends_from(pid, self.pid):
+            if (
+                (self.services or self.serving)
+                and self._learner_frame() is None
+                and _descends_from(pid, self.pid)
+            ):
                 return
             if pid not in (self.pid, 0):
                 self._refuse(event, "a submission may not signal other processes", str(pid))
@@ -354,16 +375,17 @@ def _descends_from(pid, ancestor: int) -> bool:
     return False
 
 
-def guard_from_environment() -> None:
-    """Install the grader's guard in a process a lesson's tests started (lesson 15's gunicorn
-    workers, its manage.py commands), before it loads any learner code; outside the grader
-    (no guard in the environment) do nothing."""
+def guard_from_environment(serving: bool = False) -> None:
+    """Install the grader's guard in a process a lesson's tests started (lesson 15's gunicorn,
+    its manage.py commands), before it loads any learner code; outside the grader (no guard in
+    the environment) do nothing. `serving`: a server that forks its workers afterwards."""
     from course.grading.nested import GUARD_ENV
 
     value = os.environ.get(GUARD_ENV)
     guard = json.loads(value) if value else None
     if isinstance(guard, dict):
-        sys.addaudithook(Guard(guard, EventLog(Path(guard["run"]) / EVENTS), allow_nested=False))
+        log = EventLog(Path(guard["run"]) / EVENTS)
+        sys.addaudithook(Guard(guard, log, allow_nested=False, serving=serving))
 
 
 # ------------------------------------------------------------------ the test machinery
@@ -589,6 +611,10 @@ def run(request: dict) -> int:
         "--timeout-disable-debugger-detection",
         *(["--exitfirst"] if request.get("first_failure") else []),
     ]
+    if request.get("database_url"):  # a database of its own on the batch's shared server
+        from course.services import DATABASE_ENV
+
+        os.environ[DATABASE_ENV] = request["database_url"]
     plugin = GraderPlugin(request, log)
     targets.LOADED.clear()
     guard = Guard(request, log)

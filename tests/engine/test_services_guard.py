@@ -40,3 +40,46 @@ def test_descendants_are_found_through_proc():
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_preloading_server_may_fork_its_workers(tmp_path):
+    """gunicorn's master loads the learner's code and then forks: only such a guard lets it."""
+    request = {"own": str(tmp_path), "target": str(tmp_path / "target"), "lessons": []}
+    serving = Guard(request, _Log(), allow_nested=False, serving=True)
+    serving("os.fork", ())  # from the course's code: allowed
+    plain = Guard(request, _Log(), allow_nested=False)
+    try:
+        plain("os.fork", ())
+    except PermissionError:
+        pass
+    else:
+        raise AssertionError("a guarded process that does not serve may not fork")
+
+
+def test_a_lesson_with_services_may_start_their_commands_only(tmp_path):
+    """The allow-list: PostgreSQL's programs, the scratch folder's mktemp and rm, gunicorn."""
+    from course.services import gunicorn_command, postgres_bin
+
+    guard = guard_for(find_lesson("15").slug, tmp_path)
+    allowed = [gunicorn_command("127.0.0.1:8123", 2)]
+    if postgres_bin() is not None:
+        allowed.append([str(postgres_bin() / "pg_ctl"), "-D", "x", "-w", "stop"])
+        allowed.append(["runuser", "-u", "postgres", "--", str(postgres_bin() / "initdb")])
+    folder = str(tmp_path / "course-pg-12-abc")
+    allowed.append(["runuser", "-u", "postgres", "--", "rm", "-rf", folder])
+    for argv in allowed:
+        guard("subprocess.Popen", (argv[0], argv, None, None))
+    refused = [
+        ["sh", "-c", "echo hi"],
+        [sys.executable, "-c", "print(1)"],
+        [*gunicorn_command("0.0.0.0:8123", 2)[:-1], "some.module:app"],
+        ["runuser", "-u", "postgres", "--", "rm", "-rf", "/"],
+        ["rm", "-rf", folder],  # as the grading user, never
+        ["runuser", "-u", "postgres", "--", "rm", "-rf", folder + "/../x"],
+    ]
+    for argv in refused:
+        try:
+            guard("subprocess.Popen", (argv[0], argv, None, None))
+        except PermissionError:
+            continue
+        raise AssertionError(f"the guard let a lesson with services start {argv}")

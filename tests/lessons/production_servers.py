@@ -1,9 +1,10 @@
-"""A throwaway PostgreSQL server and a gunicorn for lesson 15's graded tests.
+"""The PostgreSQL database and the gunicorn of lesson 15's graded tests.
 
-PostgreSQL's own programs (initdb, pg_ctl) start a server in a scratch folder, on a free
-local port, and stop it again. `initdb` refuses to run as root, which is how CI and
-containers run: as root the server programs run as the `postgres` system user that the
-distribution's package creates; as anyone else they run as the current user.
+A run graded in a batch (course.grading.batch: the self-checks, `course criteria`, `course
+mutation`) is given a database of its own on the batch's one PostgreSQL server
+(course.services.SharedPostgres), its address in COURSE_DATABASE_URL. A run on its own
+(`course check 15`, `pytest --target=...`) starts a throwaway server of its own
+(course.services.Postgres) and stops it at the end.
 
 gunicorn serves lesson 15's production settings (lessons/l15_production/production_settings.py)
 with the learner files of the target under test (COURSE_TARGET), on that database.
@@ -13,142 +14,51 @@ pytest collects no tests from this module: its name does not start with `test_`.
 
 from __future__ import annotations
 
-import glob
+import io
+import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from course import ROOT
+from course.services import DATABASE_ENV, Postgres, ServerError, gunicorn_command
 from tests.ports import free_port
-
-INSTALL_POSTGRES = (
-    "Lesson 15 checks your work against a real PostgreSQL server, and PostgreSQL's server "
-    "programs (initdb, pg_ctl) are not on this machine. Install them, then check again:\n"
-    "  Debian or Ubuntu: sudo apt-get install postgresql  (its programs are in "
-    "/usr/lib/postgresql/<version>/bin, which the course finds by itself)\n"
-    "  macOS (Homebrew): brew install postgresql@16, then add its bin folder to PATH as brew says\n"
-    "  Windows: use WSL and the Debian line above, or the dev container\n"
-    "  or open the course in its dev container (.devcontainer) or on Binder, which have it."
-)
 
 HOST = "api.example.com"  # the one name ALLOWED_HOSTS lists
 FRONTEND_ORIGIN = "https://app.example.com"  # the one origin CORS allows
 SECRET_KEY = secrets.token_urlsafe(50)  # a fresh strong key per run: none is kept anywhere
+# Where gunicorn's master writes what `check --deploy` said of the settings it loaded.
+CHECK_REPORT_ENV = "COURSE_CHECK_DEPLOY_REPORT"
 
 
-class ServerError(RuntimeError):
-    """A server of the lesson did not start; the message says why."""
+class Database:
+    """The run's PostgreSQL database: its URL (which logs in as its owner), and connections."""
 
-
-def postgres_bin() -> Path | None:
-    """The folder of initdb and pg_ctl: on PATH, or where Debian's package puts them."""
-    found = shutil.which("initdb")
-    if found and shutil.which("pg_ctl"):
-        return Path(found).parent
-    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(folder, "initdb").exists():
-            return Path(folder)
-    return None
-
-
-class Postgres:
-    """A PostgreSQL server in a scratch folder, on a free local port, with a `courses` database."""
-
-    def __init__(self):
-        folder = postgres_bin()
-        if folder is None:
-            raise ServerError(INSTALL_POSTGRES)
-        self.bin = folder
-        self.port = free_port()
-        self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-        self.root: Path | None = None
-        self.started = False
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def url(self) -> str:
-        return f"postgres://app@127.0.0.1:{self.port}/courses"
-
-    def _run(self, *args: str, program: str | None = None) -> str:
-        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
-        # The system's temporary folder, not one of this process's (a grader's scratch folder
-        # is closed to the postgres user).
-        env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
-        done = subprocess.run(
-            [*prefix, program or str(self.bin / args[0]), *args[1:]],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-        )
-        if done.returncode != 0:
-            raise ServerError(
-                f"`{' '.join(args[:1])}` failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-            )
-        return done.stdout
-
-    def start(self) -> Postgres:
-        if self.as_root:
-            if shutil.which("runuser") is None or not _user_exists("postgres"):
-                raise ServerError(
-                    "Running as root, lesson 15 starts PostgreSQL as the `postgres` user "
-                    "(initdb refuses root), and this machine has no such user or no runuser. "
-                    + INSTALL_POSTGRES
-                )
-            # A folder of the postgres user's own, which the server programs can reach.
-            made = self._run("mktemp", "-d", "-t", "course-pg-XXXXXXXX", program="mktemp")
-            self.root = Path(made.strip())
-        else:
-            self.root = Path(tempfile.mkdtemp(prefix="course-pg-"))
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "app", "--no-sync",
-                  "-E", "UTF8", "--locale=C")  # fmt: skip
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        log = self.root / "server.log"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(log), "-w", "start")
-        self.started = True
-        import psycopg
-
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=app dbname=postgres",
-                             autocommit=True) as conn:  # fmt: skip
-            conn.execute("CREATE DATABASE courses")
-        return self
+    def __init__(self, url: str, server: Postgres | None = None):
+        self.url = url
+        self.server = server  # the server this run started, if it started one
 
     def connect(self):
         import psycopg
 
-        return psycopg.connect(f"host=127.0.0.1 port={self.port} user=app dbname=courses")
+        return psycopg.connect(self.url)
 
-    def stop(self) -> None:
-        try:
-            if self.started:
-                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        finally:
-            if self.root is not None and self.as_root:
-                self._run("rm", "-rf", str(self.root), program="rm")
-            elif self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
 
 
-def _user_exists(name: str) -> bool:
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
+def database() -> Database:
+    """The database the batch gave this run, or else a server of this run's own."""
+    given = os.environ.get(DATABASE_ENV)
+    if given:
+        return Database(given)
+    server = Postgres().start()
+    return Database(server.url, server)
 
 
 def production_environment(database_url: str, static_root: Path, target: str) -> dict[str, str]:
@@ -173,54 +83,42 @@ def production_environment(database_url: str, static_root: Path, target: str) ->
 # under the grader (course/grading/child.py); elsewhere that call does nothing.
 GUARDED = "from course.grading.child import guard_from_environment; guard_from_environment()\n"
 
-PREPARE = (
-    GUARDED
-    + """
-import django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", "--noinput", verbosity=0)
-call_command("createcachetable", verbosity=0)
-call_command("collectstatic", "--noinput", verbosity=0)
-"""
-)
-
 
 class Gunicorn:
-    """gunicorn with two workers on a free port, after migrate, createcachetable, collectstatic."""
+    """gunicorn with two workers on a free port, after check --deploy, migrate, createcachetable
+    and collectstatic.
+
+    The site is checked, prepared and loaded once, in gunicorn's master process (`--preload`, a release
+    step and the app in one Python process instead of three), which then forks its workers:
+    each worker still has its own memory from there on (its own LocMemCache, its own database
+    connection), as in any deployment that preloads.
+    """
 
     def __init__(self, env: dict[str, str], workers: int = 2):
-        self.env = env
         self.workers = workers
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.log = Path(tempfile.mkstemp(prefix="course-gunicorn-", suffix=".log")[1])
+        self.check_report = self.log.with_suffix(".check.json")
+        self.env = {**env, CHECK_REPORT_ENV: str(self.check_report)}
+
+    def checked_deploy(self) -> dict | None:
+        """What `check --deploy` said of the site's settings ({"status", "output"}), if it ran."""
+        try:
+            return json.loads(self.check_report.read_text())
+        except (OSError, ValueError):
+            return None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Gunicorn:
-        done = subprocess.run(
-            [sys.executable, "-c", PREPARE],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode != 0:
-            raise ServerError(
-                "Preparing the production site (migrate, createcachetable, collectstatic with "
-                "lessons.l15_production.production_settings) failed:\n" + _tail(done.stderr)
-            )
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "lessons/l15_production/gunicorn.conf.py",
-                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-                 "tests.lessons.production_servers:guarded_application()"],
+                gunicorn_command(f"127.0.0.1:{self.port}", self.workers),
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_stop_with_parent,
             )  # fmt: skip
         self._wait_until_serving()
         return self
@@ -231,56 +129,85 @@ class Gunicorn:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerError("gunicorn stopped at start:\n" + _tail(self.log.read_text()))
+                raise ServerError(
+                    "gunicorn stopped at start: preparing the site (migrate, createcachetable, "
+                    "collectstatic with lessons.l15_production.production_settings) or loading "
+                    "it failed:\n" + _tail(self.log.read_text())
+                )
             try:
                 httpx.get(self.url + "/", timeout=2)
                 return
             except httpx.TransportError:
-                time.sleep(0.1)
+                time.sleep(0.05)
         raise ServerError(
             "gunicorn did not answer within a minute:\n" + _tail(self.log.read_text())
         )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+            # The master and its workers at once, without a graceful shutdown (a sync worker
+            # notices SIGTERM only after up to a second): nothing of the site outlives the tests,
+            # and its database is dropped next.
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
         self.log.unlink(missing_ok=True)
+        self.check_report.unlink(missing_ok=True)
 
 
-CHECK_DEPLOY = (
-    GUARDED
-    + """
-from django.core.management import execute_from_command_line
-execute_from_command_line(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
-"""
-)
+def prepared_application():
+    """The production site, prepared and loaded in gunicorn's master under the grader's guard.
 
-
-def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """`manage.py check --deploy --fail-level WARNING` in a process of its own, with `env`."""
-    return subprocess.run(
-        [sys.executable, "-c", CHECK_DEPLOY],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def guarded_application():
-    """The production WSGI application, loaded by each gunicorn worker under the grader's guard."""
+    What a deployment's release step runs (check --deploy, migrate, createcachetable,
+    collectstatic), then the WSGI application, which the workers forked next inherit, guard included.
+    """
     from course.grading.child import guard_from_environment
 
-    guard_from_environment()
+    guard_from_environment(serving=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    check_deploy(os.environ[CHECK_REPORT_ENV])
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
     from lessons.l15_production.wsgi import application
 
+    # A connection opened here would be shared by every forked worker: each opens its own.
+    connections.close_all()
+    # Each worker dies with the master, as the master dies with the test process.
+    os.register_at_fork(after_in_child=_stop_with_parent)
     return application
+
+
+def check_deploy(report: str) -> None:
+    """`manage.py check --deploy --fail-level WARNING` on the settings just loaded: its exit
+    status and output, as JSON in `report` (where the graded test reads them)."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    out = io.StringIO()
+    status = 0
+    try:
+        call_command("check", deploy=True, fail_level="WARNING", stdout=out, stderr=out)
+    except SystemCheckError as exc:
+        status = 1
+        out.write(f"SystemCheckError: {exc}\n")
+    Path(report).write_text(json.dumps({"status": status, "output": out.getvalue()}))
+
+
+def _stop_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent dies, however it dies: gunicorn's master
+    with the test process, each worker with the master. In a session of their own, nothing
+    else would stop them."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _tail(text: str, lines: int = 25) -> str:

@@ -3,10 +3,10 @@
 
 E1's settings are read in this process, with the environment each test sets, and checked
 with `manage.py check --deploy` in a child process. Everything else is graded the way
-production runs: a throwaway PostgreSQL server (one per test session) and gunicorn with two
-worker processes (one per test module), both started and stopped here
-(tests/lessons/production_servers.py), serving the production settings built from the
-learner file under test. Requests go over real HTTP, as from a TLS proxy that says
+production runs: a PostgreSQL database of the test session's own (on the batch's server, or
+on a throwaway server started here) and gunicorn with two worker processes (one per test
+module), started and stopped here (tests/lessons/production_servers.py), serving the
+production settings built from the learner file under test. Requests go over real HTTP, as from a TLS proxy that says
 `X-Forwarded-Proto: https` for `api.example.com`.
 """
 
@@ -25,9 +25,8 @@ from production_servers import (
     FRONTEND_ORIGIN,
     HOST,
     Gunicorn,
-    Postgres,
     ServerError,
-    check_deploy,
+    database,
     production_environment,
 )
 
@@ -84,10 +83,11 @@ def environment(monkeypatch):
 class Site:
     """The production site under test, or why it could not start."""
 
-    def __init__(self, postgres, server, error):
+    def __init__(self, postgres, server, error, checked=None):
         self.postgres = postgres
         self.server = server
         self.error = error
+        self.checked = checked  # what `check --deploy` said of its settings, if they loaded
 
     def client(self, **headers) -> httpx.Client:
         """An HTTP client that talks to gunicorn as the TLS proxy does."""
@@ -105,14 +105,14 @@ class Site:
 
 @pytest.fixture(scope="session")
 def postgres():
-    """One throwaway PostgreSQL server for the whole test session."""
+    """The session's PostgreSQL database: the batch's, or on a throwaway server of its own."""
     try:
-        server = Postgres().start()
+        found = database()
     except ServerError as exc:
         yield exc
         return
-    yield server
-    server.stop()
+    yield found
+    found.close()
 
 
 @pytest.fixture(scope="module")
@@ -128,10 +128,11 @@ def site(postgres, tmp_path_factory):
     try:
         server.start()
     except ServerError as exc:
+        checked = server.checked_deploy()
         server.stop()
-        yield Site(postgres, None, f"{NOT_STARTED}\n{exc}")
+        yield Site(postgres, None, f"{NOT_STARTED}\n{exc}", checked)
         return
-    yield Site(postgres, server, None)
+    yield Site(postgres, server, None, server.checked_deploy())
     server.stop()
 
 
@@ -240,7 +241,8 @@ def test_e1_debug_is_a_real_boolean(environment, value, expected):
 
 @E1
 def test_e1_hosts_origins_and_database_from_the_environment(environment):
-    """ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS are the listed names exactly; DATABASES comes from DATABASE_URL."""
+    """ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS are the listed names exactly (no trusted origin
+    when unset); DATABASES comes from DATABASE_URL."""
     environment()
     built = exercise().environment_settings()
     assert built.get("ALLOWED_HOSTS") == ["api.example.com", "www.example.com"], (
@@ -256,6 +258,17 @@ def test_e1_hosts_origins_and_database_from_the_environment(environment):
         f"Called environment_settings() with CSRF_TRUSTED_ORIGINS="
         f"{ENVIRONMENT['CSRF_TRUSTED_ORIGINS']!r}, got {built.get('CSRF_TRUSTED_ORIGINS')!r}; "
         "expected that list because a form posted over HTTPS is checked against it. Use "
+        'env.list("CSRF_TRUSTED_ORIGINS", default=[]) (E1).'
+    )
+    environment(CSRF_TRUSTED_ORIGINS=None)
+    try:
+        unset = exercise().environment_settings().get("CSRF_TRUSTED_ORIGINS")
+    except ImproperlyConfigured as exc:
+        unset = f"ImproperlyConfigured({str(exc)!r})"
+    assert unset == [], (
+        f"Called environment_settings() with CSRF_TRUSTED_ORIGINS unset, got {unset}; expected "
+        "[] because only SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL are required: a deployment "
+        "that takes no form from another origin sets no trusted origin. Use "
         'env.list("CSRF_TRUSTED_ORIGINS", default=[]) (E1).'
     )
     database = (built.get("DATABASES") or {}).get("default") or {}
@@ -276,20 +289,19 @@ def test_e1_hosts_origins_and_database_from_the_environment(environment):
 
 
 @E1
-def test_e1_check_deploy_is_clean(environment, tmp_path):
+def test_e1_check_deploy_is_clean(site):
     """`manage.py check --deploy --fail-level WARNING` passes with the production settings."""
-    env = production_environment(
-        ENVIRONMENT["DATABASE_URL"], tmp_path / "static", current().env_value
-    )
-    done = check_deploy(env)
-    found = sorted(set(re.findall(r"\((security\.\w+|[\w.]+\.[EW]\d+)\)", done.stderr)))
-    assert done.returncode == 0, (
+    checked = site.checked
+    if checked is None:  # the settings did not load far enough to be checked
+        site.client()  # fails with the reason the site did not start
+    found = sorted(set(re.findall(r"\((security\.\w+|[\w.]+\.[EW]\d+)\)", checked["output"])))
+    assert checked["status"] == 0, (
         "Called `python manage.py check --deploy --fail-level WARNING` with "
         "DJANGO_SETTINGS_MODULE=lessons.l15_production.production_settings, got exit status "
-        f"{done.returncode} ({', '.join(found) or 'no check ids'}); expected 0 because each "
+        f"{checked['status']} ({', '.join(found) or 'no check ids'}); expected 0 because each "
         "warning is a hole a deployment must not have: HSTS (SECURE_HSTS_SECONDS with "
         "SECURE_HSTS_INCLUDE_SUBDOMAINS), SECURE_SSL_REDIRECT, SESSION_COOKIE_SECURE and "
-        "CSRF_COOKIE_SECURE, DEBUG off (E1). Its output:\n" + done.stderr[-3000:]
+        "CSRF_COOKIE_SECURE, DEBUG off (E1). Its output:\n" + checked["output"][-3000:]
     )
 
 
@@ -344,13 +356,14 @@ def test_e2_course_codes_are_unique_in_any_case(site):
         again = post(client, "/api/courses/", {"code": "prd101", "title": "Again", "seats": 3})
         longer = post(client, "/api/courses/", {"code": "PRD101X", "title": "More", "seats": 3})
     expect_status(first, 201, "a new code is a new course (E2)")
+    errors = again.data.get("code") if isinstance(again.data, dict) else None
     expect(
-        again.status == 400 and isinstance(again.data, dict) and "code" in again.data,
+        again.status == 400 and isinstance(errors, list) and bool(errors),
         again,
-        '400 with an error on "code"',
+        '400 with an error message on "code"',
         'PRD101 exists: the database\'s unique constraint on Lower("code") refuses prd101, and '
-        'add_course must turn that IntegrityError into ValidationError({"code": [...]}) '
-        "(inside transaction.atomic()), never a 500 (E2)",
+        'add_course must turn that IntegrityError into ValidationError({"code": [DUPLICATE_CODE]}) '
+        "(inside transaction.atomic()), never a 500, nor an empty list of errors (E2)",
     )
     rows = site.sql(f"SELECT count(*) FROM {Course._meta.db_table} WHERE lower(code) = 'prd101'")
     assert rows[0][0] == 1, (
@@ -430,8 +443,9 @@ def race_for_the_last_seat(site, code):
 
 def race_under_a_share_lock(site, table, sent):
     """POST both (path, body) of `sent` at once while `table` is SHARE-locked; their replies."""
+    site.client().close()  # a site that did not start fails here, with the reason
     replies = [None, None]
-    barrier = threading.Barrier(3)
+    barrier = threading.Barrier(3, timeout=60)
 
     def send(i):
         with site.client() as client:
