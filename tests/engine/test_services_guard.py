@@ -1,8 +1,12 @@
 """The grader's guard and lessons that start services (lesson 15): what it lets through."""
 
+import csv
 import os
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from course.grading.child import Guard, _descends_from
 from course.manifest import find_lesson
@@ -83,3 +87,37 @@ def test_a_lesson_with_services_may_start_their_commands_only(tmp_path):
         except PermissionError:
             continue
         raise AssertionError(f"the guard let a lesson with services start {argv}")
+
+
+def test_a_link_inside_the_run_from_course_code_passes_and_one_out_does_not(tmp_path):
+    """pytest links `pytest-current` beside each tmp_path; a link out of the folder would let
+    a later write escape the guard's check."""
+    guard = guard_for(find_lesson("15").slug, tmp_path)
+    made = tmp_path / "run" / "tmp" / "pytest-0"
+    made.mkdir(parents=True)
+    inside = (str(made), str(made.parent / "pytest-current"), -1)
+    assert guard._link_within_own(inside)
+    assert not guard._link_within_own(("/etc", str(made.parent / "out"), -1))
+    assert not guard._link_within_own((str(made), "/elsewhere/link", -1))
+    assert not guard._link_within_own((str(made), str(made.parent / "fd"), 3))
+
+
+@pytest.mark.slow
+def test_course_grade_grades_lesson_15_as_check_does(tmp_path):
+    """The whole grader, its guard on, over lesson 15's services: the reference is not stopped
+    by its own run (pytest's links, the servers' bytecode), a complete student gets every
+    point, the starter none."""
+    from course import grading
+
+    lesson = find_lesson("15")
+    for name, source in (("alice", lesson.solution_folder), ("bob", lesson.folder)):
+        folder = tmp_path / "class" / name / "lessons" / lesson.slug
+        folder.mkdir(parents=True)
+        shutil.copy(source / "exercise.py", folder / "exercise.py")
+    grading.grade(tmp_path / "class", tmp_path / "out", jobs=2, lessons=[lesson.nn])
+    rows = {
+        row["student"]: row
+        for row in csv.DictReader((tmp_path / "out" / "grades.csv").open(encoding="utf-8"))
+    }
+    assert (rows["alice"]["percent"], rows["alice"]["flags"]) == ("100.0", ""), rows["alice"]
+    assert (rows["bob"]["total"], rows["bob"]["flags"]) == ("0", ""), rows["bob"]
