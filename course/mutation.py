@@ -43,6 +43,7 @@ same audit hook (course/grading/child.py, Guard) before it reads the learner's f
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -434,12 +435,18 @@ _WARM_MODULES = (
     "course.loading",
     "playground_project.middleware",
     "playground_project.openapi",
+    "playground_project.routes",
     "playground_project.views",
     "django.test",
     "django.contrib.admindocs.views",
     "django.contrib.auth.views",
     "django.contrib.auth.backends",
     "django.contrib.auth.context_processors",
+    "django.contrib.auth.middleware",
+    "django.contrib.contenttypes.views",
+    "django.contrib.sessions.serializers",
+    "django.contrib.staticfiles.storage",
+    "django.views.decorators.vary",
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.middleware",
     "django.contrib.messages.middleware",
@@ -462,8 +469,13 @@ _WARM_MODULES = (
     "rest_framework.urls",
     "rest_framework.schemas.openapi",
     "rest_framework.filters",
+    "rest_framework.pagination",
+    "rest_framework.throttling",
     "rest_framework_simplejwt.views",
     "rest_framework_simplejwt.authentication",
+    "rest_framework_simplejwt.serializers",
+    "faulthandler",
+    "_pytest._argcomplete",
 )
 
 
@@ -477,6 +489,11 @@ def serve(argv: list[str]) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # The runs serve the playground's pages and the lesson graded by mutation, not every lesson:
+    # mounting the others would import their learner files in every run (course/mutation_urls.py).
+    settings.ROOT_URLCONF = "course.mutation_urls"
     import importlib
 
     for name in _WARM_MODULES:  # imported once here rather than in every run
@@ -494,6 +511,9 @@ def serve(argv: list[str]) -> int:
     image, original = forkserver._database_image(nomigrations=True)
     connections.close_all()
     child.DATABASE_IMAGE = (image, original) if image else None
+    # What is built so far stays put: a forked run that touches it copies no pages for it.
+    gc.collect()
+    gc.freeze()
 
     if not hasattr(os, "fork"):
         line = sys.stdin.readline()
@@ -559,6 +579,7 @@ def _run_job(job: dict, guard: dict | None) -> int:
     from course import targets
     from course.manifest import find_lesson
 
+    gc.disable()  # as `course check`: a short run, the collector only costs time
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # the warm process's jobs are not for the learner's code
     os.close(devnull)
@@ -599,8 +620,11 @@ def _run_job(job: dict, guard: dict | None) -> int:
             "-q",
             "--no-header",
             "--tb=short",
+            # The plugins pytest would find among the installed packages, handed over instead:
+            # finding them reads every package's metadata, a tenth of a run (_PLUGINS).
+            "--disable-plugin-autoload",
         ],
-        plugins=[plugin],
+        plugins=[plugin, *_plugins()],
     )
     channel.send(
         {
@@ -611,6 +635,30 @@ def _run_job(job: dict, guard: dict | None) -> int:
         }
     )
     return int(code)
+
+
+# The pytest plugins of the course's run, as pytest's autoload would register them, in the same
+# order: the course's own (`-p` in pyproject.toml's addopts), then the installed packages' entry
+# points that addopts does not turn off. The warm process has imported them all.
+_PLUGINS = (
+    "course.pytest_plugin",
+    "time_machine",
+    "platformdirs.pytest_plugin",
+    "pytest_timeout",
+    "pytest_django.plugin",
+)
+
+
+def _plugins() -> list[types.ModuleType]:
+    import importlib
+
+    found = []
+    for name in _PLUGINS:
+        try:
+            found.append(importlib.import_module(name))
+        except ImportError:  # an optional one (platformdirs' comes with its newer versions)
+            pass
+    return found
 
 
 def _install(lesson: Lesson, source: str) -> None:
