@@ -239,8 +239,12 @@ def run_learner_tests(
     jobs = plan(lesson, exercises)
     reports: dict[str, dict] = {}
 
-    def work():
-        warm = _Warm(guard)
+    warms = [_Warm(guard) for _ in range(WARM_PROCESSES)]
+    if hasattr(os, "fork"):
+        # One interpreter warms up; the others are forked from it before it holds any job.
+        warms[0].start(siblings=warms[1:])
+
+    def work(warm: _Warm):
         try:
             while True:
                 try:
@@ -256,14 +260,14 @@ def run_learner_tests(
                 )
         except Exception as exc:  # noqa: BLE001 - said in the verdicts, not raised in a thread
             verdicts.error = f"the course could not run your tests: {type(exc).__name__}: {exc}"
-        finally:
-            warm.close()
 
-    workers = [threading.Thread(target=work) for _ in range(WARM_PROCESSES)]
+    workers = [threading.Thread(target=work, args=(warm,)) for warm in warms]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    for warm in reversed(warms):  # the copies first: the first process waits for them
+        warm.close()
     for run, report in sorted(reports.items()):
         _record(verdicts, run, report)
     for job in jobs:  # left over after a time limit or an error
@@ -272,47 +276,89 @@ def run_learner_tests(
 
 
 class _Warm:
-    """The warm process: one job at a time on its stdin, tagged records back on its stdout."""
+    """A warm process: one job at a time on its stdin, tagged records back on its stdout.
+
+    `start(siblings=...)` starts the interpreter and has it fork, once warm and before any job,
+    a copy of itself for each sibling, which serves that sibling's jobs on pipes of its own: the
+    warm-up (an interpreter, Django, pytest, the test database) is paid once per graded run.
+    A process that ended is started anew, alone, for the next job.
+    """
+
+    READY = '{"siblings": "ready"}'
 
     def __init__(self, guard: dict | None):
         self.guard = guard
         self.process: subprocess.Popen | None = None
+        self.stdin = None
+        self.alive = False
         self.lines: queue.Queue = queue.Queue()
 
-    def _start(self) -> subprocess.Popen:
-
-        process = subprocess.Popen(
-            command(self.guard),
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-        )
+    def _attach(self, stdin, stdout) -> None:
         lines = queue.Queue()
 
         def pump():
-            for line in process.stdout:
+            for line in stdout:
                 lines.put(line)
             lines.put(None)
 
         threading.Thread(target=pump, daemon=True).start()
-        self.lines = lines
-        return process
+        self.stdin, self.lines, self.alive = stdin, lines, True
+
+    def start(self, siblings: list[_Warm] = ()) -> None:
+        pipes = [(os.pipe(), os.pipe()) for _ in siblings]  # (jobs read, write), (out read, write)
+        theirs = [fd for (jobs, _), (_, out) in pipes for fd in (jobs, out)]
+        try:
+            self.process = subprocess.Popen(
+                command(self.guard),
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+                pass_fds=theirs,
+            )
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        self._attach(self.process.stdin, self.process.stdout)
+        if not pipes:
+            return
+        ready = False
+        try:
+            fds = [[jobs_read, out_write] for (jobs_read, _), (_, out_write) in pipes]
+            self.stdin.write(json.dumps({"siblings": fds}) + "\n")
+            self.stdin.flush()
+            # No job is written before the copies exist: none can be in the stream they share.
+            while (line := self.lines.get(timeout=RUN_TIMEOUT)) is not None:
+                if line.strip() == self.READY:
+                    ready = True
+                    break
+        except (OSError, queue.Empty):
+            pass
+        for sibling, ((_, jobs_write), (out_read, _)) in zip(siblings, pipes, strict=True):
+            if ready:
+                sibling._attach(
+                    open(jobs_write, "w", encoding="utf-8", buffering=1),
+                    open(out_read, encoding="utf-8", errors="replace"),
+                )
+            else:  # each starts its own interpreter at its first job
+                os.close(jobs_write)
+                os.close(out_read)
 
     def run(self, job: dict, timeout: float) -> dict:
         """{"records": [...], "output": str, "ended": status or None} for one job."""
-        if self.process is None or self.process.poll() is not None:
-            self.process = self._start()
+        if not self.alive:
+            self.close()
+            self.start()
         nonce = secrets.token_hex(16)
         job = {**job, "nonce": nonce, "timeout": timeout}
         records, output, ended = [], [], None
         try:
-            self.process.stdin.write(json.dumps(job) + "\n")
-            self.process.stdin.flush()
+            self.stdin.write(json.dumps(job) + "\n")
+            self.stdin.flush()
         except OSError:
             return {"records": [], "output": "", "ended": None}
         deadline = time.monotonic() + timeout + 5
@@ -322,7 +368,7 @@ class _Warm:
             except queue.Empty:
                 break
             if line is None:
-                self.process = None  # it ended: the next job starts a new one
+                self.alive = False  # it ended: the next job starts a new one
                 break
             # Tagged anywhere in the line: the learner's output may not end with a newline.
             at = line.find(f"{nonce} ")
@@ -341,12 +387,20 @@ class _Warm:
         return {"records": records, "output": "".join(output)[-2000:], "ended": ended}
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        """End the jobs (a warm process, or a copy of one, exits at the end of its stdin)."""
+        if self.stdin is not None:
             try:
-                self.process.stdin.close()
-                self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+                self.stdin.close()
+            except OSError:
                 pass
+            self.stdin = None
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self.process = None
+        self.alive = False
 
 
 def _record(verdicts: Verdicts, run: str, report: dict) -> None:
@@ -518,11 +572,22 @@ def serve(argv: list[str]) -> int:
     if not hasattr(os, "fork"):
         line = sys.stdin.readline()
         return _run_job(json.loads(line), guard) if line else 0
+    first, copies = True, None
     while True:
         line = sys.stdin.readline()
         if not line:
+            for pid in copies or ():  # their jobs end with their own stdin
+                os.waitpid(pid, 0)
             return 0
         job = json.loads(line)
+        if first and "siblings" in job:
+            copies = _fork_siblings(job["siblings"])
+            if copies is not None:  # in this process, not in a copy
+                sys.stdout.write(_Warm.READY + "\n")
+                sys.stdout.flush()
+            first = False
+            continue
+        first = False
         nonce, timeout = job["nonce"], float(job["timeout"])
         sys.stdout.flush()
         pid = os.fork()
@@ -538,6 +603,27 @@ def serve(argv: list[str]) -> int:
         status = _wait(pid, timeout)
         sys.stdout.write(f"{nonce} {json.dumps({'ended': status})}\n")
         sys.stdout.flush()
+
+
+def _fork_siblings(pipes: list[list[int]]) -> list[int] | None:
+    """Before any job: fork a copy of this warm process per pair of pipes (its jobs, its
+    output), which serves on them as this one does on its stdin and stdout. Each keeps only
+    its own pipes. The copies' process ids, or None in a copy."""
+    flush_streams()
+    copies = []
+    for jobs, out in pipes:
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(jobs, 0)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            for fd in {fd for pair in pipes for fd in pair}:
+                os.close(fd)
+            return None
+        copies.append(pid)
+    for fd in {fd for pair in pipes for fd in pair}:
+        os.close(fd)
+    return copies
 
 
 def _wait(pid: int, timeout: float) -> int | str:
