@@ -28,7 +28,16 @@ process holds one job at a time, reads the next only when the last one ended, an
 learner code; the job comes on its stdin, the verdicts go back on its stdout, each line
 tagged with a random nonce of that job. A run that did not say it finished (an early exit, a
 crash, a report that does not match the tests collected) counts as not run: on the reference
-it is an error, on a mutant it catches nothing.
+it is an error, on a mutant it catches nothing. Two warm processes run jobs side by side;
+the second is forked from the first once it is warm and before it has read any job (so it
+knows no more than the first), and serves pipes of its own: one warm-up per graded run.
+
+What a run pays for, and what it does not: the warm process has imported every module a run
+used to import (Django's and DRF's views, pytest's plugins) and built the test database, which
+a run restores; pytest is handed its plugins rather than left to find them by reading every
+installed package's metadata; and the run mounts the playground's own pages and the lessons
+graded by mutation only (course/mutation_urls.py), not the other lessons, whose learner files
+it would otherwise import anew every time.
 
 What the learner's code still could look at is watched (`Watch`, an audit hook installed in
 each forked process before the learner's file is compiled): the code of functions
@@ -242,7 +251,11 @@ def run_learner_tests(
     warms = [_Warm(guard) for _ in range(WARM_PROCESSES)]
     if hasattr(os, "fork"):
         # One interpreter warms up; the others are forked from it before it holds any job.
-        warms[0].start(siblings=warms[1:])
+        try:
+            warms[0].start(siblings=warms[1:])
+        except Exception:  # noqa: BLE001 - each then starts its own, and says what went wrong
+            for warm in warms:
+                warm.close()
 
     def work(warm: _Warm):
         try:
