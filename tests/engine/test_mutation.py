@@ -52,9 +52,9 @@ def test_e3_anonymous_list():
     assert APIClient().get(reverse("l14:course-list")).status_code == 200, "anonymous list"
 """
 
-# The weak module's score: E1 passes on the reference and catches 1 of its 5 mutants (2 of 6
+# The weak module's score: E1 passes on the reference and catches 1 of its 7 mutants (2 of 8
 # graded tests, 4 points); E2's only test depends on order, E3's fails on the reference.
-WEAK_POINTS = {"E1": 1.33, "E2": 0.0, "E3": 0.0}
+WEAK_POINTS = {"E1": 1.0, "E2": 0.0, "E3": 0.0}
 
 
 def submission(root: Path, source: str) -> Path:
