@@ -28,7 +28,16 @@ process holds one job at a time, reads the next only when the last one ended, an
 learner code; the job comes on its stdin, the verdicts go back on its stdout, each line
 tagged with a random nonce of that job. A run that did not say it finished (an early exit, a
 crash, a report that does not match the tests collected) counts as not run: on the reference
-it is an error, on a mutant it catches nothing.
+it is an error, on a mutant it catches nothing. Two warm processes run jobs side by side;
+the second is forked from the first once it is warm and before it has read any job (so it
+knows no more than the first), and serves pipes of its own: one warm-up per graded run.
+
+What a run pays for, and what it does not: the warm process has imported every module a run
+used to import (Django's and DRF's views, pytest's plugins) and built the test database, which
+a run restores; pytest is handed its plugins rather than left to find them by reading every
+installed package's metadata; and the run mounts the playground's own pages and the lessons
+graded by mutation only (course/mutation_urls.py), not the other lessons, whose learner files
+it would otherwise import anew every time.
 
 What the learner's code still could look at is watched (`Watch`, an audit hook installed in
 each forked process before the learner's file is compiled): the code of functions
@@ -43,6 +52,7 @@ same audit hook (course/grading/child.py, Guard) before it reads the learner's f
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -238,8 +248,16 @@ def run_learner_tests(
     jobs = plan(lesson, exercises)
     reports: dict[str, dict] = {}
 
-    def work():
-        warm = _Warm(guard)
+    warms = [_Warm(guard) for _ in range(WARM_PROCESSES)]
+    if hasattr(os, "fork"):
+        # One interpreter warms up; the others are forked from it before it holds any job.
+        try:
+            warms[0].start(siblings=warms[1:])
+        except Exception:  # noqa: BLE001 - each then starts its own, and says what went wrong
+            for warm in warms:
+                warm.close()
+
+    def work(warm: _Warm):
         try:
             while True:
                 try:
@@ -255,14 +273,14 @@ def run_learner_tests(
                 )
         except Exception as exc:  # noqa: BLE001 - said in the verdicts, not raised in a thread
             verdicts.error = f"the course could not run your tests: {type(exc).__name__}: {exc}"
-        finally:
-            warm.close()
 
-    workers = [threading.Thread(target=work) for _ in range(WARM_PROCESSES)]
+    workers = [threading.Thread(target=work, args=(warm,)) for warm in warms]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    for warm in reversed(warms):  # the copies first: the first process waits for them
+        warm.close()
     for run, report in sorted(reports.items()):
         _record(verdicts, run, report)
     for job in jobs:  # left over after a time limit or an error
@@ -271,47 +289,89 @@ def run_learner_tests(
 
 
 class _Warm:
-    """The warm process: one job at a time on its stdin, tagged records back on its stdout."""
+    """A warm process: one job at a time on its stdin, tagged records back on its stdout.
+
+    `start(siblings=...)` starts the interpreter and has it fork, once warm and before any job,
+    a copy of itself for each sibling, which serves that sibling's jobs on pipes of its own: the
+    warm-up (an interpreter, Django, pytest, the test database) is paid once per graded run.
+    A process that ended is started anew, alone, for the next job.
+    """
+
+    READY = '{"siblings": "ready"}'
 
     def __init__(self, guard: dict | None):
         self.guard = guard
         self.process: subprocess.Popen | None = None
+        self.stdin = None
+        self.alive = False
         self.lines: queue.Queue = queue.Queue()
 
-    def _start(self) -> subprocess.Popen:
-
-        process = subprocess.Popen(
-            command(self.guard),
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-        )
+    def _attach(self, stdin, stdout) -> None:
         lines = queue.Queue()
 
         def pump():
-            for line in process.stdout:
+            for line in stdout:
                 lines.put(line)
             lines.put(None)
 
         threading.Thread(target=pump, daemon=True).start()
-        self.lines = lines
-        return process
+        self.stdin, self.lines, self.alive = stdin, lines, True
+
+    def start(self, siblings: list[_Warm] = ()) -> None:
+        pipes = [(os.pipe(), os.pipe()) for _ in siblings]  # (jobs read, write), (out read, write)
+        theirs = [fd for (jobs, _), (_, out) in pipes for fd in (jobs, out)]
+        try:
+            self.process = subprocess.Popen(
+                command(self.guard),
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+                pass_fds=theirs,
+            )
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        self._attach(self.process.stdin, self.process.stdout)
+        if not pipes:
+            return
+        ready = False
+        try:
+            fds = [[jobs_read, out_write] for (jobs_read, _), (_, out_write) in pipes]
+            self.stdin.write(json.dumps({"siblings": fds}) + "\n")
+            self.stdin.flush()
+            # No job is written before the copies exist: none can be in the stream they share.
+            while (line := self.lines.get(timeout=RUN_TIMEOUT)) is not None:
+                if line.strip() == self.READY:
+                    ready = True
+                    break
+        except (OSError, queue.Empty):
+            pass
+        for sibling, ((_, jobs_write), (out_read, _)) in zip(siblings, pipes, strict=True):
+            if ready:
+                sibling._attach(
+                    open(jobs_write, "w", encoding="utf-8", buffering=1),
+                    open(out_read, encoding="utf-8", errors="replace"),
+                )
+            else:  # each starts its own interpreter at its first job
+                os.close(jobs_write)
+                os.close(out_read)
 
     def run(self, job: dict, timeout: float) -> dict:
         """{"records": [...], "output": str, "ended": status or None} for one job."""
-        if self.process is None or self.process.poll() is not None:
-            self.process = self._start()
+        if not self.alive:
+            self.close()
+            self.start()
         nonce = secrets.token_hex(16)
         job = {**job, "nonce": nonce, "timeout": timeout}
         records, output, ended = [], [], None
         try:
-            self.process.stdin.write(json.dumps(job) + "\n")
-            self.process.stdin.flush()
+            self.stdin.write(json.dumps(job) + "\n")
+            self.stdin.flush()
         except OSError:
             return {"records": [], "output": "", "ended": None}
         deadline = time.monotonic() + timeout + 5
@@ -321,7 +381,7 @@ class _Warm:
             except queue.Empty:
                 break
             if line is None:
-                self.process = None  # it ended: the next job starts a new one
+                self.alive = False  # it ended: the next job starts a new one
                 break
             # Tagged anywhere in the line: the learner's output may not end with a newline.
             at = line.find(f"{nonce} ")
@@ -340,12 +400,20 @@ class _Warm:
         return {"records": records, "output": "".join(output)[-2000:], "ended": ended}
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        """End the jobs (a warm process, or a copy of one, exits at the end of its stdin)."""
+        if self.stdin is not None:
             try:
-                self.process.stdin.close()
-                self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+                self.stdin.close()
+            except OSError:
                 pass
+            self.stdin = None
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self.process = None
+        self.alive = False
 
 
 def _record(verdicts: Verdicts, run: str, report: dict) -> None:
@@ -434,12 +502,18 @@ _WARM_MODULES = (
     "course.loading",
     "playground_project.middleware",
     "playground_project.openapi",
+    "playground_project.routes",
     "playground_project.views",
     "django.test",
     "django.contrib.admindocs.views",
     "django.contrib.auth.views",
     "django.contrib.auth.backends",
     "django.contrib.auth.context_processors",
+    "django.contrib.auth.middleware",
+    "django.contrib.contenttypes.views",
+    "django.contrib.sessions.serializers",
+    "django.contrib.staticfiles.storage",
+    "django.views.decorators.vary",
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.middleware",
     "django.contrib.messages.middleware",
@@ -462,8 +536,13 @@ _WARM_MODULES = (
     "rest_framework.urls",
     "rest_framework.schemas.openapi",
     "rest_framework.filters",
+    "rest_framework.pagination",
+    "rest_framework.throttling",
     "rest_framework_simplejwt.views",
     "rest_framework_simplejwt.authentication",
+    "rest_framework_simplejwt.serializers",
+    "faulthandler",
+    "_pytest._argcomplete",
 )
 
 
@@ -477,6 +556,11 @@ def serve(argv: list[str]) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # The runs serve the playground's pages and the lesson graded by mutation, not every lesson:
+    # mounting the others would import their learner files in every run (course/mutation_urls.py).
+    settings.ROOT_URLCONF = "course.mutation_urls"
     import importlib
 
     for name in _WARM_MODULES:  # imported once here rather than in every run
@@ -494,15 +578,29 @@ def serve(argv: list[str]) -> int:
     image, original = forkserver._database_image(nomigrations=True)
     connections.close_all()
     child.DATABASE_IMAGE = (image, original) if image else None
+    # What is built so far stays put: a forked run that touches it copies no pages for it.
+    gc.collect()
+    gc.freeze()
 
     if not hasattr(os, "fork"):
         line = sys.stdin.readline()
         return _run_job(json.loads(line), guard) if line else 0
+    first, copies = True, None
     while True:
         line = sys.stdin.readline()
         if not line:
+            for pid in copies or ():  # their jobs end with their own stdin
+                os.waitpid(pid, 0)
             return 0
         job = json.loads(line)
+        if first and "siblings" in job:
+            copies = _fork_siblings(job["siblings"])
+            if copies is not None:  # in this process, not in a copy
+                sys.stdout.write(_Warm.READY + "\n")
+                sys.stdout.flush()
+            first = False
+            continue
+        first = False
         nonce, timeout = job["nonce"], float(job["timeout"])
         sys.stdout.flush()
         pid = os.fork()
@@ -518,6 +616,27 @@ def serve(argv: list[str]) -> int:
         status = _wait(pid, timeout)
         sys.stdout.write(f"{nonce} {json.dumps({'ended': status})}\n")
         sys.stdout.flush()
+
+
+def _fork_siblings(pipes: list[list[int]]) -> list[int] | None:
+    """Before any job: fork a copy of this warm process per pair of pipes (its jobs, its
+    output), which serves on them as this one does on its stdin and stdout. Each keeps only
+    its own pipes. The copies' process ids, or None in a copy."""
+    flush_streams()
+    copies = []
+    for jobs, out in pipes:
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(jobs, 0)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            for fd in {fd for pair in pipes for fd in pair}:
+                os.close(fd)
+            return None
+        copies.append(pid)
+    for fd in {fd for pair in pipes for fd in pair}:
+        os.close(fd)
+    return copies
 
 
 def _wait(pid: int, timeout: float) -> int | str:
@@ -559,6 +678,7 @@ def _run_job(job: dict, guard: dict | None) -> int:
     from course import targets
     from course.manifest import find_lesson
 
+    gc.disable()  # as `course check`: a short run, the collector only costs time
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # the warm process's jobs are not for the learner's code
     os.close(devnull)
@@ -599,8 +719,11 @@ def _run_job(job: dict, guard: dict | None) -> int:
             "-q",
             "--no-header",
             "--tb=short",
+            # The plugins pytest would find among the installed packages, handed over instead:
+            # finding them reads every package's metadata, a tenth of a run (_PLUGINS).
+            "--disable-plugin-autoload",
         ],
-        plugins=[plugin],
+        plugins=[plugin, *_plugins()],
     )
     channel.send(
         {
@@ -611,6 +734,30 @@ def _run_job(job: dict, guard: dict | None) -> int:
         }
     )
     return int(code)
+
+
+# The pytest plugins of the course's run, as pytest's autoload would register them, in the same
+# order: the course's own (`-p` in pyproject.toml's addopts), then the installed packages' entry
+# points that addopts does not turn off. The warm process has imported them all.
+_PLUGINS = (
+    "course.pytest_plugin",
+    "time_machine",
+    "platformdirs.pytest_plugin",
+    "pytest_timeout",
+    "pytest_django.plugin",
+)
+
+
+def _plugins() -> list[types.ModuleType]:
+    import importlib
+
+    found = []
+    for name in _PLUGINS:
+        try:
+            found.append(importlib.import_module(name))
+        except ImportError:  # an optional one (platformdirs' comes with its newer versions)
+            pass
+    return found
 
 
 def _install(lesson: Lesson, source: str) -> None:

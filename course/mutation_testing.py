@@ -15,6 +15,19 @@ tests, to close with a new test, or behaviour the lesson's text leaves free, whi
 A variant whose behaviour cannot differ (an equivalent mutant) is listed the same way with
 `equivalent = "<why>"` instead of `text`. `python -m course mutation [NN]` (make mutation
 [L=NN]) runs it; it is not part of `make test`, since it grades hundreds of variants.
+
+A lesson graded by mutation (lesson 14, whose learner file is a test module) costs a whole
+run of that module against every implementation per variant, so a variant whose change lies
+inside a test function named `test_eN_...` is graded by exercise EN's graded tests only (and
+only EN's mutants run, course/mutation.py). That loses nothing: the variant's module still
+runs whole on every implementation, and the other exercises' graded tests read only (a) how
+their own tests did on the reference and its equivalents, which a change inside another test
+cannot alter (the tests share nothing but fixtures made anew for each and a database rolled
+back after each, and a one-step change adds no statement that could leave something behind),
+and (b) which tests catch their mutants, which the changed test can alter only for the mutants
+it catches itself. So the reference's verdicts are read first, and a test that catches another
+exercise's mutant there is graded with that exercise's tests too. A change anywhere else (the
+module's top level, a fixture, a helper shared by several exercises) is graded by them all.
 """
 
 from __future__ import annotations
@@ -67,6 +80,7 @@ class Variant:
     id: str  # stable across edits elsewhere: where, what, and the code changed
     line: int
     source: str  # the whole changed module
+    scope: str = ""  # the definitions around the change, e.g. `test_e1_create.helper`; "" at top
 
 
 def _swap_lookup(text: str) -> str | None:
@@ -227,7 +241,7 @@ def variants(file: str, source: str) -> list[Variant]:
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             key = f"{key} #{seen[key]}"
-        found.append(Variant(file, key, line, text))
+        found.append(Variant(file, key, line, text, where))
     return found
 
 
@@ -307,6 +321,51 @@ class LessonOutcome:
         return 1.0 if not self.total else (self.total - len(self.survivors)) / self.total
 
 
+def exercises_reached(lesson: Lesson, target: str) -> dict[str, set[str]] | None:
+    """For a lesson graded by mutation: each test of `target`'s module and the exercises whose
+    mutants it catches besides its own, from one run on every implementation; None when that
+    run fails (then no variant is narrowed)."""
+    from course import mutation
+    from course.mutants import mutants_of
+
+    verdicts = mutation.run_learner_tests(lesson, target)
+    if verdicts.error or verdicts.run_errors or not verdicts.tests:
+        return None
+    # By function: each case of a parametrized test (`test_e1_x[a]`) is the same function's.
+    reached: dict[str, set[str]] = {test.split("[", 1)[0]: set() for test in verdicts.tests}
+    for mutant in mutants_of(lesson):
+        for test in verdicts.catchers(mutant.name):
+            reached[test.split("[", 1)[0]].add(mutant.exercise_id)
+    return reached
+
+
+def narrowed_to(variant: Variant, reached: dict[str, set[str]]) -> tuple[str, ...] | None:
+    """The exercises whose graded tests can tell `variant` from the reference: its test
+    function's own and those whose mutants that function catches; None for all of them (a
+    change outside any `test_eN_...` function, or in one the reference run did not see)."""
+    from course.mutation import exercise_of
+
+    function = variant.scope.split(".", 1)[0]
+    own = exercise_of(function) if function else None
+    if own is None or function not in reached:
+        return None
+    return tuple(sorted({own, *reached[function]}))
+
+
+def _passed(report, exercises: tuple[str, ...] | None) -> bool:
+    """Every graded test of the run passed: of `exercises` only, when the run was narrowed to
+    them (the others' tests were not collected)."""
+    if report.error:
+        return False
+    wanted = {e.upper() for e in exercises} if exercises else None
+    return all(
+        result.passed
+        for lesson_result in report.lessons
+        for result in lesson_result.exercises
+        if wanted is None or result.exercise.id.upper() in wanted
+    )
+
+
 def run(lessons: list[Lesson], jobs: int | None = None) -> list[LessonOutcome]:
     """Grade every variant of each lesson's reference; each run stops at its first failure."""
     import tempfile
@@ -328,6 +387,7 @@ def run(lessons: list[Lesson], jobs: int | None = None) -> list[LessonOutcome]:
                 if variant.source not in seen:  # two changes that give the same module run once
                     seen.add(variant.source)
                     todo.append(variant)
+            reach = None
             for index, variant in enumerate(todo):
                 root = scratch / f"{lesson.slug}-{index}"
                 if variant is unchanged:
@@ -335,26 +395,28 @@ def run(lessons: list[Lesson], jobs: int | None = None) -> list[LessonOutcome]:
                     folder.mkdir(parents=True)
                     for name, text in sources.items():
                         (folder / name).write_text(text, encoding="utf-8")
+                    if lesson.tested_module is not None:
+                        reach = exercises_reached(lesson, str(root))
                 else:
                     write_folder(root, lesson, variant)
-                runs.append(([lesson], str(root), "client"))
-                owners.append((lesson, variant))
+                narrow = narrowed_to(variant, reach) if reach is not None else None
+                runs.append(([lesson], str(root), "client", *([narrow] if narrow else [])))
+                owners.append((lesson, variant, narrow))
         reports = run_batch(runs, jobs=jobs, first_failure=True)
         outcomes = []
         for lesson in lessons:
             mine = [
-                (v, r) for (owner, v), r in zip(owners, reports, strict=True) if owner is lesson
+                (v, _passed(r, narrow))
+                for (owner, v, narrow), r in zip(owners, reports, strict=True)
+                if owner is lesson
             ]
             problems = []
-            baseline = mine[0][1]
-            if baseline.error or not all(lr.passed for lr in baseline.lessons):
+            if not mine[0][1]:
                 problems.append(
                     "the reference itself, reformatted by ast.unparse, fails its tests: "
                     "no variant can be judged"
                 )
-            survivors = [
-                v for v, r in mine[1:] if not r.error and all(lr.passed for lr in r.lessons)
-            ]
+            survivors = [v for v, passed in mine[1:] if passed]
             named = {entry.mutant: entry for entry in freed(lesson)}
             readme = lesson.readme.read_text(encoding="utf-8")
             ids = {v.id for v, _ in mine[1:]}

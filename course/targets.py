@@ -182,7 +182,7 @@ def _forget_learner_code() -> None:
     URLconf, which holds the lessons' URLconfs.
     """
     lessons = all_lessons()
-    stale = {"playground_project.urls"}
+    stale = {"playground_project.urls", "course.mutation_urls"}
     for lesson in lessons:
         stale.update(lesson.learner_modules().values())
     packages = tuple(f"lessons.{lesson.slug}." for lesson in lessons)

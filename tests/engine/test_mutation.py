@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from course import checking, grading, mutants, mutation
+from course import checking, grading, mutants, mutation, mutation_testing
 from course.grading.child import EventLog, Guard
 from course.grading.nested import command as nested_command
 from course.manifest import all_lessons, find_lesson
@@ -52,9 +52,9 @@ def test_e3_anonymous_list():
     assert APIClient().get(reverse("l14:course-list")).status_code == 200, "anonymous list"
 """
 
-# The weak module's score: E1 passes on the reference and catches 1 of its 5 mutants (2 of 6
+# The weak module's score: E1 passes on the reference and catches 1 of its 7 mutants (2 of 8
 # graded tests, 4 points); E2's only test depends on order, E3's fails on the reference.
-WEAK_POINTS = {"E1": 1.33, "E2": 0.0, "E3": 0.0}
+WEAK_POINTS = {"E1": 1.0, "E2": 0.0, "E3": 0.0}
 
 
 def submission(root: Path, source: str) -> Path:
@@ -273,6 +273,59 @@ def test_a_run_narrowed_to_an_exercise_runs_its_mutants_and_every_reference():
     e2 = {m.name for m in mutants_of(LESSON) if m.exercise_id == "E2"}
     assert e2, "lesson 14 has no E2 mutant to narrow to"
     assert names == {*mutation.REFERENCE_LIKE, *e2}
+
+
+SCOPED = """
+import pytest
+
+
+@pytest.fixture
+def user():
+    return 1
+
+
+def helper(x):
+    return x + 1
+
+
+def test_e1_create(user):
+    assert helper(user) == 2
+
+
+def test_e2_token(user):
+    assert user == 1
+"""
+
+
+def test_course_mutation_grades_a_change_inside_a_test_by_its_exercise():
+    """A variant inside test_eN_... runs EN's graded tests (and those of any exercise whose
+    mutant that test catches on the reference); a change elsewhere runs every exercise's."""
+    variants = mutation_testing.variants("exercise.py", SCOPED)
+    by_scope = {}
+    for variant in variants:
+        by_scope.setdefault(variant.scope, []).append(variant)
+    assert set(by_scope) == {"user", "helper", "test_e1_create", "test_e2_token"}
+    reached = {"test_e1_create": set(), "test_e2_token": {"E2", "E3"}}
+    narrowed = {scope: mutation_testing.narrowed_to(v[0], reached) for scope, v in by_scope.items()}
+    assert narrowed == {
+        "user": None,  # a fixture: any exercise's tests may use it
+        "helper": None,
+        "test_e1_create": ("E1",),
+        "test_e2_token": ("E2", "E3"),  # it catches an E3 mutant: E3's tests run too
+    }
+    # A test the reference run did not report (a class's method, a new name) runs them all.
+    assert mutation_testing.narrowed_to(by_scope["test_e1_create"][0], {}) is None
+
+
+def test_a_narrowed_variant_survives_when_its_exercises_pass():
+    """The other exercises' tests are not collected in a narrowed run: they do not count."""
+    e1, e2 = (checking.ExerciseResult(exercise) for exercise in LESSON.exercises[:2])
+    e1.tests = [checking.TestResult("test_e1_x", "pass", None)]
+    report = checking.CheckReport("t", [checking.LessonResult(LESSON, [e1, e2])], 0.0)
+    assert mutation_testing._passed(report, ("E1",))
+    assert not mutation_testing._passed(report, None)  # E2 ran no test: not a full mark
+    e1.tests[0].status = "fail"
+    assert not mutation_testing._passed(report, ("E1",))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -137,6 +137,12 @@ def test_e1_catches_create_saves_nothing(verdicts):
 
 
 @E1
+def test_e1_catches_reply_shows_the_owners_id(verdicts):
+    """Some test of yours fails when the reply names the owner by id, though the row is right."""
+    check_catches(verdicts, "e1_reply_shows_the_owners_id")
+
+
+@E1
 def test_e1_catches_lists_everyones_courses(verdicts):
     """Some test of yours fails when the list shows other users' courses too."""
     check_catches(verdicts, "e1_lists_everyones_courses")
@@ -146,6 +152,12 @@ def test_e1_catches_lists_everyones_courses(verdicts):
 def test_e1_catches_shows_someone_elses_course(verdicts):
     """Some test of yours fails when someone else's course answers 200 at its detail URL."""
     check_catches(verdicts, "e1_shows_someone_elses_course")
+
+
+@E1
+def test_e1_catches_deletes_someone_elses_course(verdicts):
+    """Some test of yours fails when someone else's course can be deleted (the rule kept for GET)."""
+    check_catches(verdicts, "e1_deletes_someone_elses_course")
 
 
 @E1
@@ -179,6 +191,12 @@ def test_e2_catches_session_skips_csrf(verdicts):
 def test_e2_catches_anonymous_answers_403(verdicts):
     """Some test of yours fails when an anonymous request answers 403 instead of 401."""
     check_catches(verdicts, "e2_anonymous_answers_403")
+
+
+@E2
+def test_e2_catches_anonymous_asked_for_a_password(verdicts):
+    """Some test of yours fails when an anonymous request's 401 asks for a password, not a token."""
+    check_catches(verdicts, "e2_anonymous_asked_for_a_password")
 
 
 # ------------------------------------------------------------------ E3: mail and time
@@ -218,3 +236,9 @@ def test_e3_catches_invitation_lasts_14_days(verdicts):
 def test_e3_catches_invitation_lasts_seven_seconds(verdicts):
     """Some test of yours fails when an invitation stops enrolling long before its 7 days."""
     check_catches(verdicts, "e3_invitation_lasts_seven_seconds")
+
+
+@E3
+def test_e3_catches_join_enrols_nobody(verdicts):
+    """Some test of yours fails when joining answers 201 but enrols nobody."""
+    check_catches(verdicts, "e3_join_enrols_nobody")
