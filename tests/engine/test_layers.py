@@ -24,11 +24,17 @@ LAYERS = [
             "course.stubs",
         ],
     ),
-    ("loading the learner's code", ["course.loading", "course.testing"]),
+    ("loading the learner's code", ["course.loading", "course.testing", "course.services"]),
     ("checking", ["course.checking", "course.pytest_plugin"]),
     (
         "grading",
-        ["course.grading", "course.grading.*", "course.mutation", "course.mutation_testing"],
+        [
+            "course.grading",
+            "course.grading.*",
+            "course.mutation",
+            "course.mutation_urls",
+            "course.mutation_testing",
+        ],
     ),
     (
         "front ends",
