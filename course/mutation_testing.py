@@ -308,6 +308,31 @@ def write_folder(root: Path, lesson: Lesson, variant: Variant) -> Path:
     return root
 
 
+def entry_problems(entries: list, ran: set[str], survived: set[str], readme: str) -> list[str]:
+    """What is wrong with the entries of a survivors file, given the variants that ran and
+    those that survived: an entry must name a surviving variant and cite the README or say
+    why it is equivalent."""
+    problems = []
+    text_of_readme = " ".join(readme.split())
+    for entry in entries:
+        if entry.mutant not in ran:
+            problems.append(
+                f"{SURVIVORS_FILE} names `{entry.mutant}`, which is no variant any more"
+            )
+        elif entry.mutant not in survived:
+            problems.append(
+                f"{SURVIVORS_FILE} names `{entry.mutant}`, which a test now catches: "
+                "remove the entry"
+            )
+        elif entry.text is None and not entry.equivalent:
+            problems.append(
+                f'`{entry.mutant}` needs text = "<the README\'s phrase>" or equivalent = "<why>"'
+            )
+        elif entry.text is not None and " ".join(entry.text.split()) not in text_of_readme:
+            problems.append(f"`{entry.mutant}` cites {entry.text!r}, which README.md does not say")
+    return problems
+
+
 @dataclass
 class LessonOutcome:
     lesson: Lesson
@@ -418,23 +443,12 @@ def run(lessons: list[Lesson], jobs: int | None = None) -> list[LessonOutcome]:
                 )
             survivors = [v for v, passed in mine[1:] if passed]
             named = {entry.mutant: entry for entry in freed(lesson)}
-            readme = lesson.readme.read_text(encoding="utf-8")
-            ids = {v.id for v, _ in mine[1:]}
-            for entry in named.values():
-                if entry.mutant not in ids:
-                    problems.append(
-                        f"{SURVIVORS_FILE} names `{entry.mutant}`, which is no variant any more"
-                    )
-                elif entry.text is None and not entry.equivalent:
-                    problems.append(
-                        f'`{entry.mutant}` needs text = "<the README\'s phrase>" or equivalent = "<why>"'
-                    )
-                elif entry.text is not None and " ".join(entry.text.split()) not in " ".join(
-                    readme.split()
-                ):
-                    problems.append(
-                        f"`{entry.mutant}` cites {entry.text!r}, which README.md does not say"
-                    )
+            problems += entry_problems(
+                list(named.values()),
+                {v.id for v, _ in mine[1:]},
+                {v.id for v in survivors},
+                lesson.readme.read_text(encoding="utf-8"),
+            )
             untriaged = [v for v in survivors if v.id not in named]
             outcomes.append(LessonOutcome(lesson, len(mine) - 1, survivors, untriaged, problems))
         return outcomes

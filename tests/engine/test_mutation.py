@@ -407,3 +407,25 @@ def test_a_new_mutant_needs_a_name_of_its_exercise_and_a_change():
         diff_text(mutant.summary, [(LESSON.tested_module, reference, mutant.source())], "api.py")
         == mutant.text
     )  # show, then new: the same diff
+
+
+def test_a_survivors_entry_must_name_a_variant_that_still_survives():
+    """An entry for a variant a test now catches is stale: it would free the next variant that
+    happens to take its name, so it is reported, as one for a variant that no longer exists."""
+    from course.mutation_testing import Freed, entry_problems
+
+    readme = "Which digest the HMAC uses is not graded."
+    entries = [
+        Freed("alive", "Which digest the HMAC uses", None, ""),
+        Freed("caught", "Which digest the HMAC uses", None, ""),
+        Freed("gone", None, "DRF's default", ""),
+        Freed("unsaid", "the text never says this", None, ""),
+        Freed("bare", None, None, ""),
+    ]
+    problems = entry_problems(
+        entries, {"alive", "caught", "unsaid", "bare"}, {"alive", "unsaid", "bare"}, readme
+    )
+    assert len(problems) == 4, problems
+    assert "`caught`, which a test now catches" in problems[0]
+    assert "`gone`, which is no variant any more" in problems[1]
+    assert "`unsaid` cites" in problems[2] and "`bare` needs" in problems[3]
