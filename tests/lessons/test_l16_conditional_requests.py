@@ -310,6 +310,16 @@ def unchanged(course, before) -> bool:
     return (course.title, course.credits, course.version) == before
 
 
+def expect_unchanged(course, before, reply) -> None:
+    """A refused write saved nothing: the course as it was before the request."""
+    expect(
+        unchanged(course, before),
+        reply,
+        "the course unchanged in the database (title Kept, credits 5)",
+        "the write was refused (E2)",
+    )
+
+
 @E2
 @pytest.mark.parametrize("method", METHODS)
 def test_e2_a_write_without_if_match_is_a_428(api, login, make_course, method):
@@ -326,12 +336,7 @@ def test_e2_a_write_without_if_match_is_a_428(api, login, make_course, method):
         mistake="PUT and PATCH both reach update(): check If-Match there, for both, and raise "
         "PreconditionRequired when the header is missing.",
     )
-    expect(
-        unchanged(course, before),
-        reply,
-        "the course unchanged in the database (title Kept, credits 5)",
-        "the write was refused (E2)",
-    )
+    expect_unchanged(course, before, reply)
 
 
 @E2
@@ -476,12 +481,7 @@ def test_e2_only_the_owner_writes(api, login, make_course, method):
         mistake="Keep CourseDetail's permission_classes = [IsAuthenticatedOrReadOnly, "
         "IsOwnerOrReadOnly] as given.",
     )
-    expect(
-        unchanged(course, before),
-        reply,
-        "the course unchanged in the database (title Kept, credits 5)",
-        "the write was refused (E2)",
-    )
+    expect_unchanged(course, before, reply)
 
 
 @E2
@@ -499,12 +499,7 @@ def test_e2_put_sends_the_whole_course_and_patch_what_changes(api, login, make_c
         mistake="Pass partial=kwargs.pop('partial', False) to get_serializer(): True only for "
         "PATCH, and validate with is_valid(raise_exception=True) before saving.",
     )
-    expect(
-        unchanged(course, before),
-        reply,
-        "the course unchanged in the database (title Kept, credits 5)",
-        "the write was refused (E2)",
-    )
+    expect_unchanged(course, before, reply)
     reply = api.patch(detail(course), {"credits": 7}, headers={**as_alice, "If-Match": etag})
     expect_status(
         reply,
