@@ -15,7 +15,6 @@ from rest_framework.reverse import reverse
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from .exercise import add_course, take_seat
 from .models import Course
 from .serializers import CourseSerializer, EnrolmentSerializer, ErrorSerializer
 
@@ -78,6 +77,11 @@ class CourseList(generics.ListCreateAPIView):
         return courses_with_seats()
 
     def perform_create(self, serializer):
+        # Imported when called: the course's checks swap exercise.py (your file, the reference,
+        # a known mistake) and reload it, and a name bound when views.py was first imported
+        # would keep calling the old one.
+        from .exercise import add_course
+
         add_course(serializer)
 
 
@@ -92,5 +96,7 @@ class Enrol(generics.GenericAPIView):
     def post(self, request, code):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        from .exercise import take_seat  # when called: see CourseList.perform_create
+
         take_seat(code, serializer)
         return Response(serializer.data, status=status.HTTP_201_CREATED)
